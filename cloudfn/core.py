@@ -1,0 +1,277 @@
+"""The call path: ``cloud.init``, the ``cloud.openapi`` proxy, result shaping.
+
+A call goes: name lookup in the model -> permission check -> camelCase to snake_case
+-> validation (every problem at once, nothing sent) -> the configured transport ->
+wx-server-sdk's result rules. The call path never knows which transport it holds.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import threading
+from typing import Any, Callable, Dict, Mapping, Optional
+
+from . import spec
+from .casing import to_camel, to_snake
+from .config import Config, resolve
+from .errors import (
+    OPENAPI_NO_PERMISSION,
+    OPENAPI_NOT_FOUND,
+    TCB_INVALID_PARAM,
+    TCB_RESOURCE_NOT_INITIALIZED,
+    TCB_RESOURCE_SYSTEM_ERROR,
+    WX_SYSTEM_ERROR,
+    CloudSDKError,
+    fail_msg,
+)
+from .transports import Request, Response, Transport, load
+from .validate import describe, json_problems, validate_body
+
+
+class Client:
+    """A configured SDK: settings plus the transport they chose (made on first call)."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self._transport: Optional[Transport] = None
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"<cloudfn.Client {self.config!r}>"
+
+    def transport(self, display: str) -> Transport:
+        if self._transport is None:
+            with self._lock:
+                if self._transport is None:
+                    name = self.config.choose_transport()
+                    if name is None:
+                        raise CloudSDKError(
+                            TCB_RESOURCE_NOT_INITIALIZED,
+                            fail_msg(
+                                display,
+                                "no credentials configured: set WX_APPID and WX_APPSECRET for the https transport, "
+                                "or WX_CLOUDBASE_ACCESSTOKEN (or the cloudbase_access_token file) for the cloudbase "
+                                "transport, in the environment or .env, or pass them to cloud.init()",
+                            ),
+                        )
+                    self._transport = load(name)(self.config)
+        return self._transport
+
+    def close(self) -> None:
+        if self._transport is not None:
+            self._transport.close()
+
+    def call(self, api: str, data: Any, convert_case: bool = True, appid: Optional[str] = None) -> Dict[str, Any]:
+        """Call open API ``api`` (``logistics.bindAccount``) with ``data``; wx-server-sdk semantics."""
+        display = "openapi." + api
+        namespace, _, name = api.partition(".")
+        method = spec.method(name) if namespace == spec.model()["namespace"] else None
+        if method is None:
+            raise CloudSDKError(
+                OPENAPI_NOT_FOUND,
+                fail_msg(display, f"API not found: {api} is not an open API cloudfn knows (see cloudfn.spec.methods())"),
+            )
+        permissions = self.config.permissions
+        if permissions is not None and api not in permissions:
+            # As the platform answers a function whose config.json does not list the API.
+            raise CloudSDKError(OPENAPI_NO_PERMISSION, f"system error: error code: {OPENAPI_NO_PERMISSION}")
+
+        if data is None:
+            data = {}
+        if not isinstance(data, Mapping):
+            raise CloudSDKError(TCB_INVALID_PARAM, fail_msg(display, f"invalid parameters: data must be an object, got {type(data).__name__}"))
+        wire = _drop_none(to_snake(dict(data)) if convert_case else dict(data))
+        problems = json_problems(wire)
+        if self.config.validate:
+            problems += validate_body(method["request"], wire, method.get("request_one_of", ()))
+        if problems:
+            raise CloudSDKError(TCB_INVALID_PARAM, fail_msg(display, "invalid parameters: " + describe(problems, camel=convert_case)))
+
+        body = None
+        if method["http"] == "POST":
+            body = json.dumps(wire, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        request = Request(
+            api=api,
+            method=method["http"],
+            path=method["path"],
+            data=wire,
+            body=body,
+            idempotent=not method.get("write", True),
+            timeout=self.config.timeout,
+            appid=appid,
+            display=display,
+        )
+        return shape_result(self.transport(display).send(request), display, convert_case)
+
+
+def _drop_none(value: Any) -> Any:
+    """None means "not given" (JavaScript's undefined): such keys are not sent."""
+    if isinstance(value, dict):
+        return {k: _drop_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, (list, tuple)):
+        return [_drop_none(v) for v in value]
+    return value
+
+
+_JSONISH = re.compile(r"(application/json)|(text/plain)")
+
+
+def shape_result(response: Response, display: str, convert_case: bool) -> Dict[str, Any]:
+    """wx-server-sdk's result rules applied to a transport's response."""
+    if response.error_code:
+        raise CloudSDKError(response.error_code, f"system error: error code: {response.error_code}")
+    text_preview = response.body[:1024].decode("utf-8", "replace")
+    if response.status >= 500:
+        raise CloudSDKError(WX_SYSTEM_ERROR, fail_msg(display, f"wechat server error: HTTP {response.status}: {text_preview}"))
+    if _JSONISH.search(response.content_type):
+        try:
+            result = json.loads(response.body.decode("utf-8"))
+        except ValueError:
+            if "text/plain" in response.content_type:
+                return {"result": response.body.decode("utf-8", "replace"), **_ok(display)}
+            raise CloudSDKError(
+                WX_SYSTEM_ERROR,
+                fail_msg(display, f"wechat server internal error, response body is invalid json: {text_preview}"),
+            ) from None
+        if isinstance(result, list):  # Object.assign({}, array): index keys
+            result = {str(i): v for i, v in enumerate(result)}
+        elif not isinstance(result, dict):
+            result = {}
+        errcode = result.get("errcode")
+        if errcode:
+            errmsg = result.get("errmsg")
+            raise CloudSDKError(errcode, fail_msg(display, "undefined" if errmsg is None else str(errmsg)))
+        result.pop("errcode", None)
+        result.pop("errmsg", None)
+        if convert_case:
+            result = to_camel(result)
+        result.update(_ok(display))
+        return result
+    if response.status >= 400 and not response.body:
+        raise CloudSDKError(TCB_RESOURCE_SYSTEM_ERROR, fail_msg(display, f"HTTP {response.status} with an empty body"))
+    return {"contentType": response.content_type.strip(), "buffer": response.body, **_ok(display)}
+
+
+def _ok(display: str) -> Dict[str, Any]:
+    return {"errMsg": f"{display}:ok", "errCode": 0}
+
+
+# --------------------------------------------------------------------------- public API
+
+_client: Optional[Client] = None
+_client_lock = threading.Lock()
+
+
+def init(options: Optional[Mapping[str, Any]] = None, **kwargs: Any) -> None:
+    """Configure cloudfn (Node: ``cloud.init({...})``). Calling it again reconfigures."""
+    global _client
+    merged = dict(options or {})
+    merged.update(kwargs)
+    client = Client(resolve(merged))
+    with _client_lock:
+        old, _client = _client, client
+    if old is not None:
+        old.close()
+
+
+def current() -> Client:
+    """The configured client; ``init()`` with defaults on first use, as Node allows."""
+    global _client
+    if _client is None:
+        with _client_lock:
+            if _client is None:
+                _client = Client(resolve({}))
+    return _client
+
+
+_NODE_OPTIONS = {"convertCase": "convert_case", "appid": "appid", "version": "version"}
+
+
+class OpenAPI:
+    """``cloud.openapi``: attribute access names the API, calling it sets options (Node's proxy)."""
+
+    def __init__(self, convert_case: bool = True, appid: Optional[str] = None, version: Optional[str] = None) -> None:
+        self._convert_case = convert_case
+        self._appid = appid
+        self._version = version
+
+    def __call__(self, options: Optional[Mapping[str, Any]] = None, **kwargs: Any) -> "OpenAPI":
+        merged = dict(options or {})
+        merged.update(kwargs)
+        unknown = set(merged) - set(_NODE_OPTIONS)
+        if unknown:
+            raise CloudSDKError(TCB_INVALID_PARAM, f"openapi:fail unknown option(s): {', '.join(sorted(unknown))}")
+        return OpenAPI(
+            convert_case=merged.get("convertCase", self._convert_case) is not False,
+            appid=merged.get("appid", self._appid),
+            version=merged.get("version", self._version),
+        )
+
+    def __getattr__(self, namespace: str) -> "_Namespace":
+        if namespace.startswith("__"):
+            raise AttributeError(namespace)
+        return _Namespace(self, namespace)
+
+    def __repr__(self) -> str:
+        return f"<cloud.openapi convertCase={self._convert_case} appid={self._appid!r}>"
+
+
+class _Namespace:
+    def __init__(self, openapi: OpenAPI, namespace: str) -> None:
+        self._openapi = openapi
+        self._namespace = namespace
+
+    def __getattr__(self, name: str) -> Callable[..., Dict[str, Any]]:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        api = f"{self._namespace}.{name}"
+        openapi = self._openapi
+
+        def call(data: Optional[Mapping[str, Any]] = None, **kwargs: Any) -> Dict[str, Any]:
+            if kwargs:
+                data = {**(data or {}), **kwargs}
+            return current().call(api, data, openapi._convert_case, openapi._appid)
+
+        m = spec.method(name) if self._namespace == spec.model()["namespace"] else None
+        call.__name__ = name
+        call.__qualname__ = f"openapi.{api}"
+        call.__doc__ = m["doc"] if m else None
+        return call
+
+    def __dir__(self) -> list:
+        return sorted(spec.methods()) if self._namespace == spec.model()["namespace"] else []
+
+    def __repr__(self) -> str:
+        return f"<cloud.openapi.{self._namespace}>"
+
+
+openapi = OpenAPI()
+
+_CONTEXT_BLACKLIST = ("API_TOKEN", "TRIGGER_API_TOKEN_V0")
+_INTEGER = re.compile(r"^-?\d+$")
+
+
+def getWXContext() -> Dict[str, Any]:
+    """OPENID, APPID, UNIONID, ENV, SOURCE... of the current invocation (Node's getWXContext)."""
+    environ = os.environ
+    context: Dict[str, Any] = {}
+    keys = environ.get("WX_CONTEXT_KEYS")
+    if not keys:
+        return context
+    for key in keys.split(","):
+        if not key or any(key == b or key == "WX_" + b for b in _CONTEXT_BLACKLIST):
+            continue
+        value: Any = environ.get(key)
+        if value is None:
+            continue
+        if _INTEGER.match(value):
+            value = int(value)
+        context[key[3:] if key.startswith("WX_") and len(key) > 3 else key] = value
+    env = environ.get("TCB_ENV") or environ.get("SCF_NAMESPACE")
+    if env:
+        context["ENV"] = env
+    if environ.get("TCB_SOURCE"):
+        context["SOURCE"] = environ["TCB_SOURCE"]
+    return context

@@ -1,0 +1,96 @@
+"""``https``: the plain WeChat API with an ``access_token`` from appid + secret.
+
+The token comes from ``POST /cgi-bin/stable_token`` and is cached in the configured
+store until shortly before it expires; one caller per appid fetches it while the
+others wait and reuse it. A call answered with 40001/40014/42001 (token invalid or
+expired) refreshes the token once and is sent once more: WeChat rejected it before
+doing anything, so even a write is safe to repeat.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from .. import redact
+from ..errors import TCB_RESOURCE_NOT_INITIALIZED, WX_SYSTEM_ERROR, CloudSDKError, fail_msg
+from ..tokens import Token
+from .base import Request, Response
+from .http import HttpTransport
+
+TOKEN_ERRORS = frozenset({40001, 40014, 42001})
+
+
+def token_error(response: Response) -> bool:
+    """Did WeChat reject the credential of this call?"""
+    body = response.body
+    if len(body) > 512 or b'"errcode"' not in body:  # token errors are short bodies
+        return False
+    try:
+        return json.loads(body).get("errcode") in TOKEN_ERRORS
+    except (ValueError, AttributeError):
+        return False
+
+
+class HttpsTransport(HttpTransport):
+    name = "https"
+
+    def __init__(self, config: Any) -> None:
+        super().__init__(config)
+        if not (config.appid and config.secret):
+            raise CloudSDKError(
+                TCB_RESOURCE_NOT_INITIALIZED,
+                "init:fail the https transport needs an appid and secret: set WX_APPID and WX_APPSECRET "
+                "(environment or .env) or pass cloud.init(appid=..., secret=...)",
+            )
+        self.appid: str = config.appid
+        self._secret: str = config.secret
+        self.store = config.token_store
+        redact.register(self._secret)
+
+    def __repr__(self) -> str:
+        return f"<HttpsTransport appid={self.appid!r} base={self.base!r}>"
+
+    def send(self, request: Request) -> Response:
+        token = self.token(request)
+        response = self.http(request, request.path, {"access_token": token}, request.body)
+        if token_error(response):
+            self.store.invalidate(self.appid, token)
+            token = self.token(request)
+            response = self.http(request, request.path, {"access_token": token}, request.body)
+        return response
+
+    def token(self, request: Request) -> str:
+        """A fresh access token, fetched single-flight when the store has none."""
+        cached = self.store.get(self.appid)
+        if cached is not None and cached.fresh():
+            return cached.value
+        with self.store.lock(self.appid):
+            cached = self.store.get(self.appid)
+            if cached is not None and cached.fresh():
+                return cached.value
+            token = self._fetch(request)
+            self.store.set(self.appid, token)
+            return token.value
+
+    def _fetch(self, request: Request) -> Token:
+        body = json.dumps(
+            {"grant_type": "client_credential", "appid": self.appid, "secret": self._secret, "force_refresh": False}
+        ).encode()
+        r = self.http(request, "/cgi-bin/stable_token", {}, body, method="POST")
+        try:
+            data = json.loads(r.body)
+        except ValueError:
+            raise CloudSDKError(
+                WX_SYSTEM_ERROR,
+                fail_msg(request.display, f"access_token request answered HTTP {r.status} with a non-JSON body"),
+            ) from None
+        if data.get("errcode") or "access_token" not in data:
+            code = data.get("errcode") or WX_SYSTEM_ERROR
+            raise CloudSDKError(code, fail_msg(request.display, f"cannot get access_token: {data.get('errmsg', 'no token in reply')}"))
+        expires_in = float(data.get("expires_in", 7200))
+        value = data["access_token"]
+        redact.register(value)
+        # Stop using it early: five minutes before, or a fifth of its life when shorter.
+        return Token(value, time.time() + expires_in - min(300.0, expires_in / 5))

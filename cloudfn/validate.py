@@ -1,0 +1,189 @@
+"""Request validation against the model: every problem at once, before any I/O.
+
+Works on wire (snake_case) bodies. Each :class:`Problem` knows its path and kind,
+renders itself with snake or camel names (the SDK reports the names the caller
+used), and carries the errcode WeChat would answer (the emulator uses that).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
+
+from .casing import snake_to_camel
+
+PathPart = Union[str, int]
+
+_TYPE_NAMES = {
+    "string": "a string",
+    "integer": "an integer",
+    "number": "a number",
+    "boolean": "a boolean",
+    "object": "an object",
+    "array": "an array",
+}
+
+
+def json_type(value: Any) -> str:
+    """The JSON type name of a Python value (as the messages show it)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, dict):
+        return "object"
+    if isinstance(value, (list, tuple)):
+        return "array"
+    return type(value).__name__
+
+
+def _is(value: Any, expected: str) -> bool:
+    if expected == "string":
+        return isinstance(value, str)
+    if expected == "integer":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if expected == "number":
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if expected == "boolean":
+        return isinstance(value, bool)
+    if expected == "object":
+        return isinstance(value, dict)
+    if expected == "array":
+        return isinstance(value, (list, tuple))
+    return True
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a request body."""
+
+    path: Sequence[PathPart]
+    kind: str  # missing | type | enum | too_long | too_many | csv | one_of | json
+    detail: str  # the message after the field name
+    errcode: Optional[int] = None  # a field-specific WeChat errcode, if documented
+    alternatives: Tuple[str, ...] = ()  # for one_of: the sibling names, one of which is needed
+
+    def render(self, camel: bool = False) -> str:
+        if self.kind == "one_of":
+            names = " or ".join(render_path(list(self.path) + [a], camel) for a in self.alternatives)
+            return f"either {names} {self.detail}"
+        name = render_path(self.path, camel)
+        return f"{name} {self.detail}" if name else self.detail
+
+
+def render_path(path: Sequence[PathPart], camel: bool = False) -> str:
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + (snake_to_camel(part) if camel else part)
+    return out
+
+
+def _present(value: Any) -> bool:
+    return value is not None and value != "" and value != [] and value != {}
+
+
+def validate_body(fields: Dict[str, Any], body: Dict[str, Any], one_of: Sequence[Sequence[str]] = ()) -> List[Problem]:
+    """All problems of ``body`` against a method's request ``fields``."""
+    problems: List[Problem] = []
+    _check_object(fields, one_of, body, [], problems)
+    return problems
+
+
+def _check_object(fields: Dict[str, Any], one_of: Sequence[Sequence[str]], body: Dict[str, Any], path: List[PathPart], out: List[Problem]) -> None:
+    for name, spec in fields.items():
+        value = body.get(name)
+        here = path + [name]
+        if value is None:
+            if _required(spec, body):
+                out.append(Problem(here, "missing", "is required", spec.get("errcode")))
+            continue
+        _check_value(spec, value, here, out)
+    for group in one_of:
+        if not any(_present(body.get(n)) for n in group):
+            out.append(Problem(path, "one_of", "is required", alternatives=tuple(group)))
+
+
+def _required(spec: Dict[str, Any], body: Dict[str, Any]) -> bool:
+    if spec.get("required"):
+        return True
+    when = spec.get("required_when")
+    if when and all(body.get(k) == v for k, v in when.items()):
+        return True
+    unless = spec.get("required_unless")
+    if unless and not all(body.get(k) == v for k, v in unless.items()):
+        return True
+    without = spec.get("required_without")
+    return bool(without and not _present(body.get(without)))
+
+
+def _check_value(spec: Dict[str, Any], value: Any, path: List[PathPart], out: List[Problem]) -> None:
+    expected = spec.get("type", "object" if "fields" in spec else None)
+    errcode = spec.get("errcode")
+    if expected and not _is(value, expected):
+        out.append(Problem(path, "type", f"must be {_TYPE_NAMES[expected]}, got {json_type(value)}", errcode))
+        return
+    if "enum" in spec and value not in spec["enum"]:
+        choices = ", ".join(str(c) for c in spec["enum"])
+        out.append(Problem(path, "enum", f"must be one of {choices}, got {value!r}", errcode))
+    if "max_bytes" in spec:
+        size = len(value.encode("utf-8"))
+        if size > spec["max_bytes"]:
+            out.append(Problem(path, "too_long", f"must be at most {spec['max_bytes']} bytes (UTF-8), got {size}", errcode))
+    if "csv_max_items" in spec:
+        ids = value.split(",")
+        if any(not i or i != i.strip() or " " in i for i in ids):
+            out.append(Problem(path, "csv", "must be ids separated by commas, without spaces or empty ids", errcode))
+        elif len(ids) > spec["csv_max_items"]:
+            out.append(Problem(path, "too_many", f"must list at most {spec['csv_max_items']} ids, got {len(ids)}", errcode))
+    if expected == "array":
+        if "max_items" in spec and len(value) > spec["max_items"]:
+            out.append(Problem(path, "too_many", f"must have at most {spec['max_items']} items, got {len(value)}", errcode))
+        item_spec = spec.get("items")
+        if item_spec:
+            for i, item in enumerate(value):
+                _check_value(item_spec, item, path + [i], out)
+    elif expected == "object" and "fields" in spec:
+        _check_object(spec["fields"], spec.get("one_of", ()), value, path, out)
+
+
+def json_problems(value: Any, path: Optional[List[PathPart]] = None) -> List[Problem]:
+    """Values JSON cannot carry (sets, bytes, objects, NaN...), wherever they are."""
+    out: List[Problem] = []
+    _walk_json(value, path or [], out)
+    return out
+
+
+def _walk_json(value: Any, path: List[PathPart], out: List[Problem]) -> None:
+    if value is None or isinstance(value, (str, bool, int)):
+        return
+    if isinstance(value, float):
+        if math.isnan(value) or math.isinf(value):
+            out.append(Problem(path, "json", f"is not JSON-serialisable ({value!r})"))
+        return
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if not isinstance(k, str):
+                out.append(Problem(path, "json", f"has a non-string key {k!r}"))
+            else:
+                _walk_json(v, path + [k], out)
+        return
+    if isinstance(value, (list, tuple)):
+        for i, v in enumerate(value):
+            _walk_json(v, path + [i], out)
+        return
+    out.append(Problem(path, "json", f"is not JSON-serialisable ({type(value).__name__})"))
+
+
+def describe(problems: Sequence[Problem], camel: bool, render: Callable[[Problem, bool], str] = Problem.render) -> str:
+    """Problems joined into one line, in order."""
+    return "; ".join(render(p, camel) for p in problems)
