@@ -166,8 +166,20 @@ def resolve(options: Mapping[str, Any], environ: Optional[Mapping[str, str]] = N
 
 _INIT_OPTIONS = frozenset(
     {
-        "env", "transport", "appid", "secret", "api_base", "timeout", "validate", "token_store",
-        "cloudbase_token", "cloudbase_token_file", "api_token", "service_url", "region",
-        "traceUser", "throwOnNotFound",  # accepted for Node compatibility; no effect here
+        "env",
+        "transport",
+        "appid",
+        "secret",
+        "api_base",
+        "timeout",
+        "validate",
+        "token_store",
+        "cloudbase_token",
+        "cloudbase_token_file",
+        "api_token",
+        "service_url",
+        "region",
+        "traceUser",
+        "throwOnNotFound",  # accepted for Node compatibility; no effect here
     }
 )

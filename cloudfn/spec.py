@@ -42,7 +42,7 @@ def model() -> Dict[str, Any]:
             m["request"] = dict(shape["fields"])
             m["request_one_of"] = shape.get("one_of", [])
         m["name"] = name
-        m["api"] = f'{raw["namespace"]}.{name}'
+        m["api"] = f"{raw['namespace']}.{name}"
         m["request"] = {k: resolve(v) for k, v in m["request"].items()}
         m["response"] = {k: resolve(v) for k, v in m["response"].items()}
     return raw

@@ -86,10 +86,7 @@ class StubWeChat:
                         pass
                     return
                 data = reply.payload()
-                head = (
-                    f"HTTP/1.1 {reply.status} X\r\nContent-Type: {reply.content_type}\r\n"
-                    f"Content-Length: {len(data)}\r\n\r\n"
-                ).encode()
+                head = (f"HTTP/1.1 {reply.status} X\r\nContent-Type: {reply.content_type}\r\nContent-Length: {len(data)}\r\n\r\n").encode()
                 self.wfile.write(head + data)
 
             do_GET = do_POST = _handle

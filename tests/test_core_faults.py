@@ -51,11 +51,18 @@ def test_dropped_connection_twice_on_a_read_fails_after_two_attempts(sdk, stub: 
     assert len(stub.calls(PATH)) == 2
 
 
-@pytest.mark.parametrize("method, path, args", [
-    ("addOrder", ADD, None),
-    ("cancelOrder", "/cgi-bin/express/business/order/cancel", {"orderId": "o", "deliveryId": "TEST", "waybillId": "w"}),
-    ("updatePath", "/cgi-bin/express/delivery/path/update", {"token": "t", "waybillId": "w", "actionTime": 1, "actionType": 100001, "actionMsg": "m"}),
-])
+@pytest.mark.parametrize(
+    "method, path, args",
+    [
+        ("addOrder", ADD, None),
+        ("cancelOrder", "/cgi-bin/express/business/order/cancel", {"orderId": "o", "deliveryId": "TEST", "waybillId": "w"}),
+        (
+            "updatePath",
+            "/cgi-bin/express/delivery/path/update",
+            {"token": "t", "waybillId": "w", "actionTime": 1, "actionType": 100001, "actionMsg": "m"},
+        ),
+    ],
+)
 def test_a_write_is_never_sent_twice(sdk, stub: StubWeChat, method: str, path: str, args) -> None:
     if args is None:
         from tests.test_core_methods import camel_body

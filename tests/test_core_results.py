@@ -15,7 +15,10 @@ ARGS = {"deliveryId": "TEST", "waybillId": "W1"}
 
 
 def test_success_drops_errcode_converts_case_and_appends_errmsg_errcode_last(sdk, stub: StubWeChat) -> None:
-    stub.reply(PATH, Reply({"errcode": 0, "errmsg": "ok", "path_item_num": 1, "path_item_list": [{"action_time": 1, "action_type": 100001, "action_msg": "m"}]}))
+    stub.reply(
+        PATH,
+        Reply({"errcode": 0, "errmsg": "ok", "path_item_num": 1, "path_item_list": [{"action_time": 1, "action_type": 100001, "action_msg": "m"}]}),
+    )
     result = cloud.openapi.logistics.getPath(ARGS)
     assert result == {
         "pathItemNum": 1,

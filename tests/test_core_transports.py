@@ -25,7 +25,12 @@ def test_token_request_is_stable_token_post_with_client_credential(sdk, stub: St
     cloud.openapi.logistics.getPath(ARGS)
     (token_call,) = stub.calls("/cgi-bin/stable_token")
     assert token_call.method == "POST"
-    assert token_call.json == {"grant_type": "client_credential", "appid": "wxstub0000000001", "secret": "stub-app-secret-DO-NOT-LEAK", "force_refresh": False}
+    assert token_call.json == {
+        "grant_type": "client_credential",
+        "appid": "wxstub0000000001",
+        "secret": "stub-app-secret-DO-NOT-LEAK",
+        "force_refresh": False,
+    }
     assert stub.api_calls()[0].query == {"access_token": "TOKEN-1-secretvalue"}
 
 
@@ -49,10 +54,13 @@ def test_cold_cache_32_threads_make_exactly_one_token_request() -> None:
 
 
 @pytest.mark.parametrize("errcode", [40001, 40014, 42001])
-@pytest.mark.parametrize("method, path, args", [
-    ("getPath", PATH, ARGS),
-    ("cancelOrder", "/cgi-bin/express/business/order/cancel", {"orderId": "o", "deliveryId": "TEST", "waybillId": "w"}),
-])
+@pytest.mark.parametrize(
+    "method, path, args",
+    [
+        ("getPath", PATH, ARGS),
+        ("cancelOrder", "/cgi-bin/express/business/order/cancel", {"orderId": "o", "deliveryId": "TEST", "waybillId": "w"}),
+    ],
+)
 def test_token_error_refreshes_once_and_retries_once(sdk, stub: StubWeChat, errcode: int, method: str, path: str, args: dict) -> None:
     stub.reply(path, Reply({"errcode": errcode, "errmsg": "access_token expired"}))
     assert getattr(cloud.openapi.logistics, method)(args)["errCode"] == 0

@@ -111,8 +111,15 @@ class HttpTransport(Transport):
 def _describe(exc: BaseException) -> str:
     """A short, secret-free account of a requests exception."""
     text = str(exc)
-    for marker in ("Connection refused", "Connection reset by peer", "RemoteDisconnected", "Connection aborted",
-                   "Name or service not known", "IncompleteRead", "ProtocolError"):
+    for marker in (
+        "Connection refused",
+        "Connection reset by peer",
+        "RemoteDisconnected",
+        "Connection aborted",
+        "Name or service not known",
+        "IncompleteRead",
+        "ProtocolError",
+    ):
         if marker in text:
             return f"{type(exc).__name__} ({marker})"
     return redact.redact(f"{type(exc).__name__} ({text[:200]})")

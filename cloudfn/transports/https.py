@@ -75,9 +75,7 @@ class HttpsTransport(HttpTransport):
             return token.value
 
     def _fetch(self, request: Request) -> Token:
-        body = json.dumps(
-            {"grant_type": "client_credential", "appid": self.appid, "secret": self._secret, "force_refresh": False}
-        ).encode()
+        body = json.dumps({"grant_type": "client_credential", "appid": self.appid, "secret": self._secret, "force_refresh": False}).encode()
         r = self.http(request, "/cgi-bin/stable_token", {}, body, method="POST")
         try:
             data = json.loads(r.body)
