@@ -1,0 +1,36 @@
+"""Message-push events of the logistics API: verify, decrypt, dispatch, reply.
+
+Not imported by ``import cloudfn``; ``cryptography`` loads only for safe-mode messages.
+See ``dispatch`` for the Router, ``parse`` for the input forms, ``crypto`` for the
+signature and AES details, ``errors`` for the rejection codes.
+"""
+
+from __future__ import annotations
+
+from .crypto import decrypt, encrypt, encrypted_reply, msg_signature, signature
+from .dispatch import ALIASES, PROVIDER_EVENTS, Router, event_name, provider_reply
+from .errors import EVENT_ERR_CODE
+from .parse import DEFAULT_MAX_AGE, Message, NonceCache, PushConfig, parse, parse_http
+from .wire import from_xml, to_xml
+
+__all__ = [
+    "ALIASES",
+    "DEFAULT_MAX_AGE",
+    "EVENT_ERR_CODE",
+    "PROVIDER_EVENTS",
+    "Message",
+    "NonceCache",
+    "PushConfig",
+    "Router",
+    "decrypt",
+    "encrypt",
+    "encrypted_reply",
+    "event_name",
+    "from_xml",
+    "msg_signature",
+    "parse",
+    "parse_http",
+    "provider_reply",
+    "signature",
+    "to_xml",
+]

@@ -1,0 +1,176 @@
+"""Typed dispatch of logistics push events to handlers, and the reply the platform expects.
+
+    from cloudfn.events import Router
+    router = Router()                        # token / EncodingAESKey / appid from the env
+
+    @router.on("add_express_path")           # or router.on("onPathUpdate")
+    def path(event): print(event["WayBillId"], event["Actions"])
+
+    @router.on("onAddOrder")                 # == "add_waybill"
+    def add(event): return {"WayBillID": "SF123", "ResultCode": 0, "ResultMsg": "ok"}
+
+    def main_handler(event, context):        # CloudBase push trigger or API-gateway trigger
+        return router.main_handler(event, context)
+
+Handlers get the event dict with the platform's keys. For provider events the router fills
+the reply's echo fields (ToUserName/FromUserName swapped, CreateTime, MsgType, Event and the
+Token/OrderID/BizID/WayBillID echoes); ``add_express_path`` is answered ``success``. A reply
+to a safe-mode push is encrypted.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import Any, Callable, Dict, Mapping, Optional, Tuple, Union
+
+from . import crypto, wire
+from .errors import VALIDATE_SIGNATURE_ERROR, push_error
+from .parse import Message, PushConfig, gateway_parts, is_gateway_event, parse, parse_http
+
+log = logging.getLogger("cloudfn.events")
+
+Handler = Callable[[Dict[str, Any]], Any]
+
+# wx-server-sdk style names -> the platform's Event values
+ALIASES: Dict[str, str] = {
+    "onpathupdate": "add_express_path",
+    "onaddorder": "add_waybill",
+    "oncancelorder": "cancel_waybill",
+    "oncheckbusiness": "check_biz",
+    "ongetquota": "get_quota",
+}
+# request fields a provider reply echoes, per event (reply fields per the event pages)
+ECHO_FIELDS: Dict[str, Tuple[str, ...]] = {
+    "add_waybill": ("Token", "OrderID", "BizID", "WayBillID"),
+    "cancel_waybill": ("BizID", "OrderID", "WayBillID"),
+    "check_biz": ("BizID",),
+    "get_quota": ("BizID",),
+}
+PROVIDER_EVENTS = tuple(ECHO_FIELDS)
+
+
+def event_name(name: str) -> str:
+    """The platform's event name for ``name`` (an alias like ``onAddOrder`` or the name itself)."""
+    low = name.strip().lower()
+    return ALIASES.get(low, low)
+
+
+def provider_reply(event: Mapping[str, Any], result: Optional[Mapping[str, Any]], now: Optional[int] = None) -> Dict[str, Any]:
+    """The reply dict for a provider event: echo fields filled around the handler's result."""
+    name = str(event.get("Event", ""))
+    reply: Dict[str, Any] = {
+        "ToUserName": event.get("FromUserName", ""),
+        "FromUserName": event.get("ToUserName", ""),
+        "CreateTime": int(time.time()) if now is None else now,
+        "MsgType": "event",
+        "Event": name,
+    }
+    for key in ECHO_FIELDS.get(name.lower(), ()):
+        if key in event:
+            reply[key] = event[key]
+    reply.update({"ResultCode": 0, "ResultMsg": "ok"})
+    if result:
+        reply.update(result)
+    return reply
+
+
+class Router:
+    """Handlers per event name; verifies, decrypts, dispatches and builds the reply."""
+
+    def __init__(
+        self,
+        token: Optional[str] = None,
+        aes_key: Optional[str] = None,
+        appid: Optional[str] = None,
+        max_age: Optional[float] = None,
+        config: Optional[PushConfig] = None,
+    ) -> None:
+        self._args = (token, aes_key, appid, max_age)
+        self._config = config
+        self.handlers: Dict[str, Handler] = {}
+
+    @property
+    def config(self) -> PushConfig:
+        """Resolved on first use, so env vars set after import (by ``cloudfn invoke``) count."""
+        if self._config is None:
+            self._config = PushConfig.resolve(*self._args)
+        return self._config
+
+    def on(self, name: str) -> Callable[[Handler], Handler]:
+        """Decorator: ``@router.on("add_waybill")`` or ``@router.on("onAddOrder")``."""
+
+        def register(fn: Handler) -> Handler:
+            self.handlers[event_name(name)] = fn
+            return fn
+
+        return register
+
+    def dispatch(self, message: Message) -> Union[str, Dict[str, Any]]:
+        """Run the handler for a verified message; its reply (``"success"`` or a dict)."""
+        name = event_name(message.name)
+        handler = self.handlers.get(name)
+        if handler is None:
+            log.info("no handler for push event %r; answering success", name)
+            return "success"
+        try:
+            result = handler(dict(message.event))
+        except Exception:
+            if message.replay_key and self.config.replay is not None:
+                self.config.replay.discard(message.replay_key)  # let the platform's retry through
+            raise
+        if name in PROVIDER_EVENTS:
+            if result is not None and not isinstance(result, Mapping):
+                raise TypeError(f"a {name} handler must return a dict of reply fields, not {type(result).__name__}")
+            return provider_reply(message.event, result)
+        if isinstance(result, Mapping):
+            return dict(result)
+        return "success" if result is None else str(result)
+
+    def handle(self, event: Mapping[str, Any], now: Optional[float] = None) -> Union[str, Dict[str, Any]]:
+        """Verify and dispatch a CloudBase push dict; the reply for the platform."""
+        return self.dispatch(parse(event, self.config, now))
+
+    def handle_http(self, method: str, query: Mapping[str, str], body: Union[bytes, str], now: Optional[float] = None) -> Tuple[int, str, bytes]:
+        """(status, content type, body) for a raw HTTP push; raises CloudSDKError when rejected."""
+        if method.upper() == "GET":  # the URL check the console makes when the push URL is saved
+            cfg = self.config
+            expected = crypto.signature(cfg.token or "", query.get("timestamp", ""), query.get("nonce", ""))
+            if not cfg.token or not crypto.same(query.get("signature"), expected):
+                raise push_error(VALIDATE_SIGNATURE_ERROR, "URL verification signature does not match")
+            return 200, "text/plain; charset=utf-8", str(query.get("echostr", "")).encode("utf-8")
+        message = parse_http(query, body, self.config, now)
+        reply = self.dispatch(message)
+        return (200, *self.render(reply, message))
+
+    def render(self, reply: Union[str, Mapping[str, Any]], message: Message) -> Tuple[str, bytes]:
+        """(content type, body) of a reply in the push's format, encrypted for a safe-mode push."""
+        if isinstance(reply, str):  # "success" / "" go back in clear, as the docs say
+            return "text/plain; charset=utf-8", reply.encode("utf-8")
+        text = wire.dumps(dict(reply), message.fmt)
+        if message.encrypted:
+            cfg = self.config
+            wrapped = crypto.encrypted_reply(text, cfg.token or "", cfg.aes_key or "", cfg.appid or "", message.nonce or "")
+            text = wire.dumps(wrapped, message.fmt)
+        ctype = "application/xml; charset=utf-8" if message.fmt == "xml" else "application/json; charset=utf-8"
+        return ctype, text.encode("utf-8")
+
+    def main_handler(self, event: Mapping[str, Any], context: Any = None) -> Any:
+        """An SCF entry point for either trigger.
+
+        A CloudBase push dict gets the reply object; an API-gateway event gets the gateway's
+        integration response ``{"isBase64Encoded", "statusCode", "headers", "body"}`` (a
+        rejected push: 403 with the error, no handler run).
+        """
+        from ..errors import CloudSDKError
+
+        if isinstance(event, Mapping) and is_gateway_event(event):
+            method = str(event.get("httpMethod") or "POST")
+            try:
+                status, ctype, body = self.handle_http(method, *gateway_parts(event))
+            except CloudSDKError as err:
+                log.warning("push rejected: %s", err.errMsg)
+                status, ctype, body = 403, "application/json; charset=utf-8", json.dumps(err.to_dict(), ensure_ascii=False).encode("utf-8")
+            return {"isBase64Encoded": False, "statusCode": status, "headers": {"Content-Type": ctype}, "body": body.decode("utf-8")}
+        return self.handle(event)
