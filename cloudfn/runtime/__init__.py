@@ -1,0 +1,1 @@
+"""Run, package and deploy SCF functions: ``cloudfn invoke`` / ``package`` / ``deploy``."""
