@@ -1,0 +1,363 @@
+"""The emulator as WeChat's message-push sender: path events to the business, order events to a provider.
+
+``attach(emulator)`` runs from ``Emulator.start`` when ``push_url`` or ``provider_url`` is set:
+
+- ``push_url``: every ``add_express_path`` event of the backend (an order's path changed) is
+  POSTed there, signed like WeChat (``signature``, ``timestamp``, ``nonce`` query parameters;
+  with ``push_aes_key`` safe mode: body ``{ToUserName, Encrypt}``, ``encrypt_type=aes`` and
+  ``msg_signature``), JSON or XML (``push_format``). Delivery runs on a background thread; a
+  failed attempt (connection error, non-200) is retried up to ``retries`` times (WeChat: 3)
+  with a doubling backoff, each attempt freshly signed.
+- ``provider_url``: ``backend.provider`` becomes a callable that POSTs ``add_waybill``,
+  ``cancel_waybill``, ``check_biz`` and ``get_quota`` to the provider synchronously, signed
+  the same way, and returns the provider's (decrypted) reply dict, or None when there is no
+  usable answer. ``provider_url`` is one URL for every carrier, or ``"SF=url,ZTO=url"`` per
+  delivery id (``*=url`` or a bare URL in the list is the fallback).
+
+Every event is recorded with its attempts and outcome: ``GET /_emulator/events``
+(``?event=NAME``, ``?outcome=delivered|failed|pending|answered``); ``emulator.reset()`` clears
+the record. Options (constructor / CLI, else environment, else default): ``push_retries``
+(``CLOUDFN_PUSH_RETRIES``, 3), ``push_backoff`` seconds (``CLOUDFN_PUSH_BACKOFF``, 0.5),
+``push_timeout`` seconds (``CLOUDFN_PUSH_TIMEOUT``, 5).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+import os
+import queue
+import re
+import secrets
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
+
+from .. import redact
+from ..errors import CloudSDKError
+from ..events import crypto, wire
+
+log = logging.getLogger("cloudfn.emulator.push")
+
+EVENTS_PATH = "/_emulator/events"
+PROVIDER_EVENTS = ("add_waybill", "cancel_waybill", "check_biz", "get_quota")
+DEFAULT_RETRIES = 3
+DEFAULT_BACKOFF = 0.5
+DEFAULT_TIMEOUT = 5.0
+_SECRET_FIELDS = ("BizPwd",)
+_MAPPING_ITEM = re.compile(r"^\s*([A-Za-z0-9_*-]+)\s*=\s*(\S+://\S+)\s*$")
+
+
+def parse_provider_urls(spec: str) -> Tuple[Optional[str], Dict[str, str]]:
+    """(fallback URL, {delivery id: URL}) from ``URL`` or ``"SF=url,ZTO=url[,*=url]"``."""
+    default: Optional[str] = None
+    per_id: Dict[str, str] = {}
+    for item in (s for s in spec.split(",") if s.strip()):
+        m = _MAPPING_ITEM.match(item)
+        if m and m.group(1) != "*":
+            per_id[m.group(1)] = m.group(2)
+        elif m:
+            default = m.group(2)
+        elif "://" in item:
+            default = item.strip()
+        else:
+            raise ValueError(f"provider_url item {item.strip()!r} is neither a URL nor DELIVERYID=URL")
+    return default, per_id
+
+
+def _setting(options: Mapping[str, Any], key: str, env: str, default: float) -> float:
+    value = options.get(key)
+    if value is None:
+        value = os.environ.get(env) or default
+    return float(value)
+
+
+def _masked(payload: Mapping[str, Any]) -> Dict[str, Any]:
+    out = copy.deepcopy(dict(payload))
+    for key in _SECRET_FIELDS:
+        if out.get(key):
+            out[key] = redact.MASK
+    return out
+
+
+class Pusher:
+    """Signs, sends, retries and records the emulator's pushes."""
+
+    def __init__(
+        self,
+        appid: str,
+        push_url: Optional[str] = None,
+        token: Optional[str] = None,
+        aes_key: Optional[str] = None,
+        fmt: str = "json",
+        provider_url: Optional[str] = None,
+        retries: int = DEFAULT_RETRIES,
+        backoff: float = DEFAULT_BACKOFF,
+        timeout: float = DEFAULT_TIMEOUT,
+    ) -> None:
+        if fmt not in ("json", "xml"):
+            raise ValueError(f"push_format must be 'json' or 'xml', got {fmt!r}")
+        if aes_key:
+            crypto.aes_key(aes_key)  # a bad key fails at start, not on the first push
+        self.appid = appid
+        self.push_url = push_url
+        self.token = token or ""
+        self.aes_key = aes_key or None
+        self.fmt = fmt
+        self.provider_default, self.provider_urls = parse_provider_urls(provider_url) if provider_url else (None, {})
+        self.retries = int(retries)
+        self.backoff = float(backoff)
+        self.timeout = float(timeout)
+        redact.register(self.token, self.aes_key)
+        self._records: List[Dict[str, Any]] = []
+        self._lock = threading.Lock()
+        self._next_id = 1
+        self._queue: "queue.Queue[Optional[Dict[str, Any]]]" = queue.Queue()
+        self._idle = threading.Condition(self._lock)
+        self._pending = 0
+        self._worker: Optional[threading.Thread] = None
+        self._closed = False
+
+    # -- records ---------------------------------------------------------------------------
+    def _record(self, event: str, direction: str, url: Optional[str], payload: Mapping[str, Any]) -> Dict[str, Any]:
+        with self._lock:
+            rec = {
+                "id": self._next_id,
+                "event": event,
+                "direction": direction,
+                "url": url,
+                "format": self.fmt,
+                "encrypted": bool(self.aes_key),
+                "payload": _masked(payload),
+                "created": int(time.time()),
+                "attempts": [],
+                "outcome": "pending",
+                "reply": None,
+            }
+            self._next_id += 1
+            self._records.append(rec)
+            return rec
+
+    def events(self, event: Optional[str] = None, outcome: Optional[str] = None) -> List[Dict[str, Any]]:
+        """Copies of the recorded events, oldest first, optionally filtered."""
+        with self._lock:
+            recs = [copy.deepcopy(r) for r in self._records]
+        return [r for r in recs if (event is None or r["event"] == event) and (outcome is None or r["outcome"] == outcome)]
+
+    def clear(self) -> None:
+        """Forget every recorded event (deliveries under way still finish)."""
+        with self._lock:
+            self._records.clear()
+
+    def drain(self, timeout: float = 30.0) -> bool:
+        """Wait until no push delivery is queued or running; False on timeout."""
+        deadline = time.monotonic() + timeout
+        with self._idle:
+            while self._pending:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._idle.wait(left)
+        return True
+
+    # -- wire ------------------------------------------------------------------------------
+    def signed(self, message: Mapping[str, Any]) -> Tuple[Dict[str, str], bytes]:
+        """(query, body) of one signed push of ``message`` (fresh timestamp and nonce)."""
+        ts = str(int(time.time()))
+        nonce = str(secrets.randbelow(9 * 10**9) + 10**9)
+        query = {"signature": crypto.signature(self.token, ts, nonce), "timestamp": ts, "nonce": nonce}
+        if self.aes_key:
+            enc = crypto.encrypt(wire.dumps(dict(message), self.fmt), self.aes_key, self.appid)
+            body = wire.dumps({"ToUserName": message.get("ToUserName", ""), "Encrypt": enc}, self.fmt)
+            query.update({"encrypt_type": "aes", "msg_signature": crypto.msg_signature(self.token, ts, nonce, enc)})
+        else:
+            body = wire.dumps(dict(message), self.fmt)
+        return query, body.encode("utf-8")
+
+    def _post(self, url: str, message: Mapping[str, Any]) -> Tuple[int, bytes]:
+        query, body = self.signed(message)
+        sep = "&" if urllib.parse.urlsplit(url).query else "?"
+        ctype = "application/xml; charset=utf-8" if self.fmt == "xml" else "application/json; charset=utf-8"
+        req = urllib.request.Request(url + sep + urllib.parse.urlencode(query), data=body, method="POST", headers={"Content-Type": ctype})
+        try:
+            with urllib.request.urlopen(req, timeout=self.timeout) as resp:
+                return resp.status, resp.read()
+        except urllib.error.HTTPError as err:
+            return err.code, err.read() or b""
+
+    def _attempts(self, rec: Dict[str, Any], url: str, message: Mapping[str, Any], accept: Callable[[int, bytes], Any]) -> Any:
+        """Up to 1 + retries attempts; ``accept`` returns the result or raises ValueError."""
+        delay = self.backoff
+        for n in range(1, self.retries + 2):
+            attempt: Dict[str, Any] = {"attempt": n, "at": round(time.time(), 3), "status": None, "error": None}
+            try:
+                status, body = self._post(url, message)
+                attempt["status"] = status
+                attempt["body"] = body[:2000].decode("utf-8", "replace")
+                result = accept(status, body)
+                with self._lock:
+                    rec["attempts"].append(attempt)
+                return result
+            except (OSError, ValueError, CloudSDKError) as exc:
+                attempt["error"] = redact.redact(str(exc) or exc.__class__.__name__)
+                with self._lock:
+                    rec["attempts"].append(attempt)
+            if n <= self.retries and not self._closed:
+                time.sleep(delay)
+                delay *= 2
+        raise LookupError("no attempt succeeded")
+
+    # -- business pushes (async) -----------------------------------------------------------
+    def listener(self, event: str, payload: Dict[str, Any]) -> None:
+        """``backend.subscribe`` hook: queue an ``add_express_path`` push."""
+        if event != "add_express_path" or not self.push_url or self._closed:
+            return
+        rec = self._record(event, "push", self.push_url, payload)
+        with self._lock:
+            self._pending += 1
+        self._ensure_worker()
+        self._queue.put({"rec": rec, "message": copy.deepcopy(payload)})
+
+    def _ensure_worker(self) -> None:
+        with self._lock:
+            if self._worker is None or not self._worker.is_alive():
+                self._worker = threading.Thread(target=self._run, name="cloudfn-push", daemon=True)
+                self._worker.start()
+
+    def _run(self) -> None:
+        while True:
+            job = self._queue.get()
+            if job is None:
+                return
+            rec = job["rec"]
+            try:
+                self._deliver(rec, job["message"])
+            except Exception:  # never let one push kill the worker
+                log.exception("push delivery crashed")
+                with self._lock:
+                    rec["outcome"] = "failed"
+            finally:
+                with self._idle:
+                    self._pending -= 1
+                    self._idle.notify_all()
+
+    def _deliver(self, rec: Dict[str, Any], message: Dict[str, Any]) -> None:
+        def accept(status: int, body: bytes) -> str:
+            if status != 200:
+                raise ValueError(f"HTTP {status}")
+            return body.decode("utf-8", "replace")
+
+        try:
+            reply = self._attempts(rec, self.push_url or "", message, accept)
+        except LookupError:
+            log.warning("push of %s to %s failed after %d attempts", rec["event"], self.push_url, len(rec["attempts"]))
+            with self._lock:
+                rec["outcome"] = "failed"
+            return
+        with self._lock:
+            rec["outcome"], rec["reply"] = "delivered", reply
+
+    # -- provider events (sync) ------------------------------------------------------------
+    def provider_for(self, payload: Mapping[str, Any]) -> Optional[str]:
+        """The provider URL for the payload's delivery id (or the fallback)."""
+        delivery = payload.get("DeliveryID") or payload.get("DeliveryId") or payload.get("delivery_id")
+        if delivery and str(delivery) in self.provider_urls:
+            return self.provider_urls[str(delivery)]
+        return self.provider_default
+
+    def read_reply(self, body: bytes) -> Dict[str, Any]:
+        """A provider's reply dict: JSON or XML, decrypted (and its MsgSignature checked) when encrypted."""
+        reply, _ = wire.loads(body)
+        if "Encrypt" in reply:
+            enc = str(reply["Encrypt"])
+            expected = crypto.msg_signature(self.token, reply.get("TimeStamp", ""), reply.get("Nonce", ""), enc)
+            if not crypto.same(str(reply.get("MsgSignature", "")), expected):
+                raise ValueError("reply MsgSignature does not match")
+            reply, _ = wire.loads(crypto.decrypt(enc, self.aes_key or "", self.appid))
+        return reply
+
+    def provider(self, event: str, payload: Dict[str, Any]) -> Optional[Dict[str, Any]]:
+        """``backend.provider``: push a provider event and return its reply (None: no usable answer)."""
+        url = self.provider_for(payload)
+        rec = self._record(event, "provider", url, payload)
+        if not url:
+            with self._lock:
+                rec["outcome"], rec["reply"] = "failed", None
+                rec["attempts"].append({"attempt": 0, "error": "no provider_url for this delivery id"})
+            return None
+
+        def accept(status: int, body: bytes) -> Dict[str, Any]:
+            if status != 200:
+                raise ValueError(f"HTTP {status}")
+            return self.read_reply(body)
+
+        try:
+            reply = self._attempts(rec, url, payload, accept)
+        except LookupError:
+            log.warning("provider event %s to %s got no usable reply", event, url)
+            with self._lock:
+                rec["outcome"] = "failed"
+            return None
+        with self._lock:
+            rec["outcome"], rec["reply"] = "answered", copy.deepcopy(reply)
+        return reply
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def close(self) -> None:
+        """Stop the delivery thread (queued pushes are dropped)."""
+        self._closed = True
+        self._queue.put(None)
+
+    def route(self, req: Any) -> Tuple[int, Dict[str, str], bytes]:
+        """``GET /_emulator/events``."""
+        q = getattr(req, "query", {}) or {}
+        recs = self.events(event=q.get("event") or None, outcome=q.get("outcome") or None)
+        body = json.dumps({"count": len(recs), "events": recs}, ensure_ascii=False).encode("utf-8")
+        return 200, {"Content-Type": "application/json; charset=utf-8"}, body
+
+
+def attach(emulator: Any) -> Pusher:
+    """Wire a Pusher into a started emulator (push listener, provider hook, events route)."""
+    opts: Mapping[str, Any] = getattr(emulator, "options", None) or {}
+    pusher = Pusher(
+        appid=getattr(emulator, "appid", None) or opts.get("appid") or "",
+        push_url=opts.get("push_url") or None,
+        token=opts.get("push_token") or None,
+        aes_key=opts.get("push_aes_key") or None,
+        fmt=(opts.get("push_format") or "json").lower(),
+        provider_url=opts.get("provider_url") or None,
+        retries=int(_setting(opts, "push_retries", "CLOUDFN_PUSH_RETRIES", DEFAULT_RETRIES)),
+        backoff=_setting(opts, "push_backoff", "CLOUDFN_PUSH_BACKOFF", DEFAULT_BACKOFF),
+        timeout=_setting(opts, "push_timeout", "CLOUDFN_PUSH_TIMEOUT", DEFAULT_TIMEOUT),
+    )
+    backend = emulator.backend
+    if pusher.push_url:
+        backend.subscribe(pusher.listener)
+    if pusher.provider_default or pusher.provider_urls:
+        backend.provider = pusher.provider
+    emulator.server.add_route("GET", EVENTS_PATH, pusher.route)
+    emulator.pusher = pusher
+    _chain(emulator, "reset", before=None, after=pusher.clear)
+    _chain(emulator, "stop", before=pusher.close, after=None)
+    return pusher
+
+
+def _chain(obj: Any, name: str, before: Optional[Callable[[], None]], after: Optional[Callable[[], None]]) -> None:
+    """Wrap ``obj.name()`` on the instance so ``before``/``after`` run around it."""
+    original = getattr(obj, name, None)
+    if not callable(original):
+        return
+
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if before:
+            before()
+        result = original(*args, **kwargs)
+        if after:
+            after()
+        return result
+
+    setattr(obj, name, wrapped)
