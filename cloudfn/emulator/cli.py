@@ -1,0 +1,88 @@
+"""``cloudfn emulator``: run the emulator in the foreground until SIGINT/SIGTERM."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import threading
+from typing import Any
+
+DEFAULT_DATA = os.path.join(".cloudfn", "emulator.sqlite3")
+_LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1; anything else is reachable from outside)")
+    parser.add_argument("--port", type=int, default=8765, help="port (default 8765; 0 picks a free one and prints it)")
+    parser.add_argument("--data", default=DEFAULT_DATA, help=f"SQLite data file (default {DEFAULT_DATA}; ':memory:' for a throwaway run)")
+    parser.add_argument("--appid", help="the emulated mini program's appid (default: WX_APPID, else the demo appid)")
+    parser.add_argument("--secret", help="its app secret (default: WX_APPSECRET, else the demo secret)")
+    parser.add_argument("--cloudbase-token", help="accept this value as cloudbase_access_token")
+    parser.add_argument("--token-ttl", type=int, default=7200, help="access token lifetime in seconds (default 7200)")
+    parser.add_argument("--strict", action="store_true", help="strict mode (for extensions that support it)")
+    parser.add_argument("--push-url", help="message-push URL for path events")
+    parser.add_argument("--push-token", help="message-push Token (signature)")
+    parser.add_argument("--push-aes-key", help="EncodingAESKey: push in safe (encrypted) mode")
+    parser.add_argument("--push-format", choices=("json", "xml"), default="json", help="push body format (default json)")
+    parser.add_argument("--provider-url", help="carrier (provider) endpoint that answers add_waybill, cancel_waybill, ...")
+    parser.set_defaults(func=run)
+
+
+def run(args: Any) -> int:
+    from ..config import environment
+    from . import DEMO_APPID, DEMO_SECRET, Emulator
+
+    env = environment()
+    appid, secret = args.appid, args.secret
+    secret_source = "argument" if secret else None
+    if not appid and not secret and env.get("WX_APPID") and env.get("WX_APPSECRET"):
+        appid, secret, secret_source = env["WX_APPID"], env["WX_APPSECRET"], "environment"
+    appid = appid or env.get("WX_APPID") or DEMO_APPID
+    if not secret:
+        secret, secret_source = DEMO_SECRET, "demo"
+    if args.host not in _LOOPBACK:
+        print(f"cloudfn emulator: WARNING: binding {args.host}: the emulator has no real security; anyone who can reach this "
+              "address can read and change its data", file=sys.stderr)
+    if args.data != ":memory:":
+        directory = os.path.dirname(os.path.abspath(args.data))
+        os.makedirs(directory, exist_ok=True)
+    emulator = Emulator(
+        host=args.host, port=args.port, data=args.data, appid=appid, secret=secret, cloudbase_token=args.cloudbase_token,
+        token_ttl=args.token_ttl, strict=args.strict, push_url=args.push_url, push_token=args.push_token,
+        push_aes_key=args.push_aes_key, push_format=args.push_format, provider_url=args.provider_url,
+    )
+    try:
+        emulator.start()
+    except OSError as exc:
+        print(f"cloudfn emulator: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: Any) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    lines = [
+        f"cloudfn emulator listening on {emulator.base_url} (data: {args.data}, appid: {appid})",
+        "# point cloudfn at it:",
+        f"export CLOUDFN_API_BASE={emulator.base_url}",
+        f"export WX_APPID={appid}",
+    ]
+    if secret_source == "environment":
+        lines.append("# WX_APPSECRET: the one in your environment/.env (not printed)")
+    else:
+        lines.append(f"export WX_APPSECRET={secret}")
+    if args.cloudbase_token:
+        lines.append("# cloudbase_access_token: the --cloudbase-token value")
+    print("\n".join(lines), flush=True)
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        emulator.stop()
+        print("cloudfn emulator stopped", flush=True)
+    return 0
