@@ -12,13 +12,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .config import DYNAMIC_CURRENT_ENV
-from .core import getWXContext, init, openapi
+from .core import getWXContext, init
 from .errors import ERR_CODE, CloudSDKError
 
-if TYPE_CHECKING:  # typed view of cloud.openapi for IDEs (generated from the model)
+if TYPE_CHECKING:  # IDEs and type checkers see the typed view generated from the model
     from ._logistics import OpenAPI as _TypedOpenAPI
 
-    openapi: _TypedOpenAPI  # type: ignore[no-redef]
+    openapi: _TypedOpenAPI
+else:
+    from .core import openapi
 
 __version__ = "0.1.0"
 __all__ = ["DYNAMIC_CURRENT_ENV", "ERR_CODE", "CloudSDKError", "getWXContext", "init", "openapi"]

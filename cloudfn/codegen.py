@@ -1,0 +1,174 @@
+"""Generate, from the model, the typed stubs for IDEs and the README method table.
+
+python -m cloudfn.codegen          # rewrite cloudfn/_logistics.pyi and README.md's table
+python -m cloudfn.codegen --check  # exit 1 when either is stale (the tests run this)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Any, Dict, List, Tuple
+
+from . import spec
+from .casing import snake_to_camel
+
+ROOT = os.path.dirname(os.path.abspath(__file__))
+STUB = os.path.join(ROOT, "_logistics.pyi")
+README = os.path.join(os.path.dirname(ROOT), "README.md")
+BEGIN, END = "<!-- methods:begin (python -m cloudfn.codegen) -->", "<!-- methods:end -->"
+
+_PY = {"string": "str", "integer": "int", "number": "float", "boolean": "bool"}
+
+
+def _title(name: str) -> str:
+    return name[0].upper() + name[1:]
+
+
+class _Stub:
+    def __init__(self) -> None:
+        self.classes: List[str] = []
+        self.seen: Dict[str, str] = {}
+
+    def type_of(self, field: Dict[str, Any], hint: str, request: bool) -> str:
+        kind = field.get("type", "object")
+        if "enum" in field and kind == "string":
+            return "Literal[" + ", ".join(repr(v) for v in field["enum"]) + "]"
+        if "enum" in field and kind == "integer":
+            return "Literal[" + ", ".join(str(v) for v in field["enum"]) + "]"
+        if kind in _PY:
+            return _PY[kind]
+        if kind == "array":
+            return f"List[{self.type_of(field.get('items', {}), hint, request)}]" if "items" in field else "List[Any]"
+        if "fields" in field:
+            name = (field.get("shape") or hint) + ("" if request else "Out")
+            if name not in self.seen:
+                self.seen[name] = ""
+                self.typed_dict(name, field["fields"], request)
+            return name
+        return "Dict[str, Any]"
+
+    def typed_dict(self, name: str, fields: Dict[str, Any], request: bool, extra: str = "") -> None:
+        lines = [f"class {name}(TypedDict, total=False):"]
+        for wire, f in fields.items():
+            t = self.type_of(f, name + _title(snake_to_camel(wire)), request)
+            if request and f.get("required"):
+                t = f"Required[{t}]"
+            lines.append(f"    {snake_to_camel(wire)}: {t}")
+            if f.get("doc"):
+                lines.append(f'    """{f["doc"]}"""')
+        lines.extend(extra.splitlines())
+        if len(lines) == 1:
+            lines.append("    pass")
+        self.classes.append("\n".join(lines))
+
+
+def _method_doc(m: Dict[str, Any]) -> str:
+    required = [snake_to_camel(k) for k, f in m["request"].items() if f.get("required")]
+    errcodes = ", ".join(f"{c} {d}" for c, d in m["errcodes"].items())
+    parts = [m["doc"] + "\n", f"{m['http']} {m['path']} ({m['side']} side{', write: never retried' if m.get('write') else ''})"]
+    if required:
+        parts.append("Required: " + ", ".join(required) + ".")
+    if errcodes:
+        parts.append("Errors: " + errcodes + ".")
+    return "\n        ".join(parts)
+
+
+def render_stub() -> str:
+    stub = _Stub()
+    methods: List[str] = []
+    for name, m in spec.methods().items():
+        title = _title(name)
+        stub.typed_dict(f"{title}Request", m["request"], request=True)
+        stub.typed_dict(f"{title}Result", m["response"], request=False, extra="    errMsg: Required[str]\n    errCode: Required[int]")
+        kwargs = ", ".join(f"{snake_to_camel(k)}: {stub.type_of(f, title + _title(snake_to_camel(k)), True)} = ..." for k, f in m["request"].items())
+        methods.append(
+            f"    def {name}(self, data: Optional[{title}Request] = None, /{', *, ' + kwargs if kwargs else ''}, **extra: Any) -> {title}Result:\n"
+            f'        """{_method_doc(m)}"""'
+        )
+    head = (
+        '"""Typed view of cloud.openapi.logistics, generated from cloudfn/data/logistics.json by\n'
+        'cloudfn/codegen.py: do not edit, run `python -m cloudfn.codegen`."""\n\n'
+        "from typing import Any, Dict, List, Optional\n\n"
+        "from typing_extensions import Literal, Required, TypedDict\n\n"
+    )
+    tail = (
+        "class Logistics:\n"
+        '    """cloud.openapi.logistics: the WeChat logistics (express) open API."""\n\n'
+        + "\n\n".join(methods)
+        + "\n\n    def __getattr__(self, name: str) -> Any: ...\n\n"
+        "class OpenAPI:\n"
+        '    """cloud.openapi: call it with options (convertCase, appid, version) for a configured copy."""\n\n'
+        "    logistics: Logistics\n\n"
+        "    def __call__(self, options: Optional[Dict[str, Any]] = None, /, *, convertCase: bool = ..., appid: str = ..., "
+        "version: str = ...) -> OpenAPI: ...\n"
+        "    def __getattr__(self, name: str) -> Any: ...\n"
+    )
+    return head + "\n\n".join(stub.classes) + "\n\n" + tail
+
+
+def render_table() -> str:
+    rows = ["| method | side | HTTP | path | required fields (camelCase) | errCodes |", "|---|---|---|---|---|---|"]
+    for name, m in sorted(spec.methods().items(), key=lambda kv: (kv[1]["side"], kv[0])):
+        required = ", ".join(snake_to_camel(k) for k, f in m["request"].items() if f.get("required")) or "—"
+        codes = ", ".join(m["errcodes"]) or "—"
+        rows.append(f"| `{name}` | {m['side']} | {m['http']} | `{m['path']}` | {required} | {codes} |")
+    return "\n".join(rows)
+
+
+def _readme_with_table(text: str) -> Tuple[str, bool]:
+    if BEGIN not in text or END not in text:
+        return text, False
+    start = text.index(BEGIN) + len(BEGIN)
+    end = text.index(END)
+    return text[:start] + "\n" + render_table() + "\n" + text[end:], True
+
+
+def main(argv: List[str]) -> int:
+    parser = argparse.ArgumentParser(prog="cloudfn codegen", description=__doc__)
+    register(parser)
+    return run(parser.parse_args(argv))
+
+
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--check", action="store_true", help="only report whether the generated files are current")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    stale = []
+    stub = render_stub()
+    with open(STUB, encoding="utf-8") if os.path.exists(STUB) else _Empty() as f:
+        if f.read() != stub:
+            stale.append(STUB)
+            if not args.check:
+                with open(STUB, "w", encoding="utf-8") as out:
+                    out.write(stub)
+    if os.path.exists(README):
+        with open(README, encoding="utf-8") as f:
+            text = f.read()
+        new, found = _readme_with_table(text)
+        if found and new != text:
+            stale.append(README)
+            if not args.check:
+                with open(README, "w", encoding="utf-8") as out:
+                    out.write(new)
+    for path in stale:
+        print(("stale: " if args.check else "wrote: ") + os.path.relpath(path))
+    return 1 if (args.check and stale) else 0
+
+
+class _Empty:
+    def __enter__(self) -> "_Empty":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        pass
+
+    def read(self) -> str:
+        return ""
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
