@@ -267,6 +267,8 @@ class Pusher:
         delivery = payload.get("DeliveryID") or payload.get("DeliveryId") or payload.get("delivery_id")
         if delivery and str(delivery) in self.provider_urls:
             return self.provider_urls[str(delivery)]
+        if not delivery and self.provider_default is None and len(self.provider_urls) == 1:
+            return next(iter(self.provider_urls.values()))  # check_biz / get_quota carry no delivery id
         return self.provider_default
 
     def read_reply(self, body: bytes) -> Dict[str, Any]:
