@@ -305,7 +305,7 @@ class Backend:
         if password == WRONG_PASSWORD or (needs_password(delivery_id) and not password):
             return error(9300531, "invalid biz_id or password")
         status = 0
-        answer = self._ask_provider("check_biz", {"BizID": biz_id, "BizPwd": password, "ShopAppID": appid})
+        answer = self._ask_provider("check_biz", {"BizID": biz_id, "BizPwd": password, "ShopAppID": appid, "DeliveryID": delivery_id})
         if answer is not None:
             if answer.get("ResultCode", 0) != 0:
                 return error(9300531, f"invalid biz_id or password: {answer.get('ResultMsg', '')}".rstrip(": "))
@@ -347,7 +347,7 @@ class Backend:
             account = self._account(appid, delivery_id, biz_id)
         if account is None or account[0] != 0:
             return error(9300525, "biz_id not bound")
-        answer = self._ask_provider("get_quota", {"BizID": biz_id, "BizPwd": account[1], "ShopAppID": appid})
+        answer = self._ask_provider("get_quota", {"BizID": biz_id, "BizPwd": account[1], "ShopAppID": appid, "DeliveryID": delivery_id})
         if answer is not None and answer.get("ResultCode", 0) == 0 and isinstance(answer.get("Quota"), int):
             now = int(time.time())
             with self._lock:
