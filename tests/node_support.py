@@ -60,6 +60,13 @@ def node_env(extra: Optional[Mapping[str, str]] = None) -> Dict[str, str]:
     return env
 
 
+def _plan(service_url: str, env_id: str, options: Optional[Mapping[str, Any]], secret_id: str, secret_key: str) -> Dict[str, Any]:
+    plan: Dict[str, Any] = {"env": env_id, "serviceUrl": service_url, "secretId": secret_id, "secretKey": secret_key}
+    if options:
+        plan["options"] = dict(options)
+    return plan
+
+
 def run_calls(
     calls: Sequence[Sequence[Any]],
     service_url: str,
@@ -71,18 +78,15 @@ def run_calls(
     node_dir: Path = NODE_DIR,
     timeout: float = 120,
 ) -> List[Dict[str, Any]]:
-    """Run ``[[method, camelArgs], ...]`` through wx-server-sdk against ``service_url`` (…/admin)."""
-    plan: Dict[str, Any] = {"env": env_id, "serviceUrl": service_url, "secretId": secret_id, "secretKey": secret_key,
-                            "calls": [list(c) for c in calls]}
-    if options:
-        plan["options"] = dict(options)
+    """Run ``[[method, camelArgs], ...]`` through wx-server-sdk against ``service_url`` (…/admin), in one batch."""
+    lines = [json.dumps(_plan(service_url, env_id, options, secret_id, secret_key))] + [json.dumps(list(c)) for c in calls]
     done = subprocess.run(
-        ["node", str(node_dir / "run_calls.js"), "-"],
-        input=json.dumps(plan), capture_output=True, text=True, env=node_env(env), timeout=timeout, cwd=node_dir,
+        ["node", str(node_dir / "run_calls.js")],
+        input="\n".join(lines) + "\n", capture_output=True, text=True, env=node_env(env), timeout=timeout, cwd=node_dir,
     )
     if done.returncode != 0:
         raise RuntimeError(f"node run_calls.js failed (exit {done.returncode}):\n{done.stderr[-4000:]}")
-    lines = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
-    if len(lines) != len(calls):
-        raise RuntimeError(f"expected {len(calls)} result lines, got {len(lines)}:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
-    return lines
+    answers = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
+    if len(answers) != len(calls):
+        raise RuntimeError(f"expected {len(calls)} result lines, got {len(answers)}:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
+    return answers

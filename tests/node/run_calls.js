@@ -1,22 +1,18 @@
 // Runs open-API calls through the unmodified wx-server-sdk and prints one JSON line per call.
 //
-// Usage: node run_calls.js PLAN.json   (or the plan on stdin)
-// PLAN: {"env": "...", "serviceUrl": "http://127.0.0.1:PORT/admin", "secretId": "...", "secretKey": "...",
-//        "options": {...cloud.openapi(options), optional},
-//        "calls": [["bindAccount", {camelCase args}], ...]}
-// Each output line is {"ok": result} or {"error": {"errCode", "errMsg", "message"}}.
+// Protocol (stdin/stdout, one JSON document per line):
+//   line 1: {"env": "...", "serviceUrl": "http://127.0.0.1:PORT/admin", "secretId": "...", "secretKey": "...",
+//            "options": {...cloud.openapi(options), optional}}
+//   then one line per call: ["bindAccount", {camelCase args}]   (or {"method": ..., "args": ...})
+// Each call is answered, in order, by {"ok": result} or {"error": {"errCode", "errMsg", "message"}}.
+// Lines can be written all at once (batch) or one at a time, waiting for each answer (interactive).
 // Numbers are written with json-bigint, so 64-bit ids stay exact; a Buffer prints as {"$buffer": base64}.
-// Credentials come from the plan or the environment (WX_API_TOKEN is read only when TCB_CONTEXT_KEYS lists it).
+// Credentials come from line 1 or the environment (WX_API_TOKEN is read only when TCB_CONTEXT_KEYS lists it).
 'use strict'
 
-const fs = require('fs')
+const readline = require('readline')
 const cloud = require('wx-server-sdk')
 const JSONBigInt = require('json-bigint')({ useNativeBigInt: false })
-
-function readPlan () {
-  const source = process.argv[2] && process.argv[2] !== '-' ? fs.readFileSync(process.argv[2], 'utf8') : fs.readFileSync(0, 'utf8')
-  return JSON.parse(source)
-}
 
 function plain (value) {
   if (Buffer.isBuffer(value)) return { $buffer: value.toString('base64') }
@@ -30,16 +26,23 @@ function plain (value) {
 }
 
 async function main () {
-  const plan = readPlan()
-  const init = { env: plan.env }
-  if (plan.serviceUrl) init.serviceUrl = plan.serviceUrl
-  if (plan.secretId) {
-    init.secretId = plan.secretId
-    init.secretKey = plan.secretKey
-  }
-  cloud.init(init)
-  const openapi = plan.options ? cloud.openapi(plan.options) : cloud.openapi
-  for (const [method, args] of plan.calls) {
+  const lines = readline.createInterface({ input: process.stdin, crlfDelay: Infinity })
+  let openapi = null
+  for await (const text of lines) {
+    if (!text.trim()) continue
+    const doc = JSONBigInt.parse(text)
+    if (openapi === null) {
+      const init = { env: doc.env }
+      if (doc.serviceUrl) init.serviceUrl = doc.serviceUrl
+      if (doc.secretId) {
+        init.secretId = doc.secretId
+        init.secretKey = doc.secretKey
+      }
+      cloud.init(init)
+      openapi = doc.options ? cloud.openapi(doc.options) : cloud.openapi
+      continue
+    }
+    const [method, args] = Array.isArray(doc) ? doc : [doc.method, doc.args]
     let line
     try {
       const result = await openapi.logistics[method](args)
