@@ -393,6 +393,13 @@ class _Handler(BaseHTTPRequestHandler):
             self._write(400, dumps(error(47001, "data format error hint: invalid Content-Length")), close=True)
             return None
         if length > MAX_BODY:
+            if length <= 16 * MAX_BODY:  # read it away so the client sees the reply, not a reset
+                remaining = length
+                while remaining > 0:
+                    got = self.rfile.read(min(remaining, 65536))
+                    if not got:
+                        break
+                    remaining -= len(got)
             self._too_large()
             return None
         body = self.rfile.read(length)
