@@ -114,6 +114,19 @@ def test_cloudbase_trigger_dict_reaches_the_handler_unchanged():
     assert calls == [PATH_EVENT]
 
 
+def test_event_dict_from_a_mini_program_call_is_not_a_push(monkeypatch):
+    router, calls = make_router()
+    monkeypatch.setenv("TCB_SOURCE", "wx_client,scf")
+    with pytest.raises(CloudSDKError) as info:
+        router.main_handler(dict(PATH_EVENT), None)
+    assert info.value.errCode == errors.VALIDATE_SIGNATURE_ERROR and "wx_client" in info.value.errMsg
+    assert calls == []
+    query, body = signed(json.dumps(PATH_EVENT).encode())  # a signed HTTP push is still fine
+    assert router.handle_http("POST", query, body)[0] == 200 and len(calls) == 1
+    monkeypatch.setenv("TCB_SOURCE", "wx_unknown")
+    assert router.main_handler(dict(PATH_EVENT), None) == "success" and len(calls) == 2
+
+
 def test_api_gateway_event_json_plain():
     router, calls = make_router()
     query, body = signed(json.dumps(PATH_EVENT, ensure_ascii=False).encode())

@@ -49,6 +49,8 @@ DEFAULT_RETRIES = 3
 DEFAULT_BACKOFF = 0.5
 DEFAULT_TIMEOUT = 5.0
 _SECRET_FIELDS = ("BizPwd",)
+_DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback never through a proxy
+_DEFAULT = urllib.request.build_opener()
 _MAPPING_ITEM = re.compile(r"^\s*([A-Za-z0-9_*-]+)\s*=\s*(\S+://\S+)\s*$")
 
 
@@ -183,8 +185,10 @@ class Pusher:
         sep = "&" if urllib.parse.urlsplit(url).query else "?"
         ctype = "application/xml; charset=utf-8" if self.fmt == "xml" else "application/json; charset=utf-8"
         req = urllib.request.Request(url + sep + urllib.parse.urlencode(query), data=body, method="POST", headers={"Content-Type": ctype})
+        host = urllib.parse.urlsplit(url).hostname or ""
+        opener = _DIRECT if host in ("127.0.0.1", "localhost", "::1") else _DEFAULT
         try:
-            with urllib.request.urlopen(req, timeout=self.timeout) as resp:
+            with opener.open(req, timeout=self.timeout) as resp:
                 return resp.status, resp.read()
         except urllib.error.HTTPError as err:
             return err.code, err.read() or b""
@@ -206,7 +210,9 @@ class Pusher:
                 attempt["error"] = redact.redact(str(exc) or exc.__class__.__name__)
                 with self._lock:
                     rec["attempts"].append(attempt)
-            if n <= self.retries and not self._closed:
+            if self._closed:
+                break
+            if n <= self.retries:
                 time.sleep(delay)
                 delay *= 2
         raise LookupError("no attempt succeeded")

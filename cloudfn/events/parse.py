@@ -4,7 +4,9 @@ Three input forms:
 
 - the decoded event dict a CloudBase message-push trigger hands to ``main_handler``
   (``{"ToUserName": ..., "MsgType": "event", "Event": ..., ...}``): the platform delivered it
-  already decoded and carries no signature, so it is taken as is;
+  already decoded and carries no signature, so it is taken as is, unless the invocation came
+  from a mini program (``TCB_SOURCE`` / ``getWXContext().SOURCE`` ``wx_client`` or
+  ``wx_devtools``: a ``wx.cloud.callFunction`` whose caller wrote the event);
 - the SCF API-gateway event (``{"queryString": {...}, "body": "...", "headers": {...},
   "isBase64Encoded": false, ...}``, ``queryStringParameters`` also accepted);
 - a raw HTTP request: ``parse_http(query, body)``.
@@ -36,6 +38,9 @@ from .errors import (
 )
 
 DEFAULT_MAX_AGE = 300  # seconds
+# getWXContext().SOURCE values of a function called by a mini program (wx.cloud.callFunction),
+# whose event dict the caller wrote: never a platform push
+CLIENT_SOURCES = frozenset({"wx_client", "wx_devtools"})
 
 
 class NonceCache:
@@ -78,6 +83,7 @@ class PushConfig:
     appid: Optional[str] = None
     max_age: float = DEFAULT_MAX_AGE
     replay: Optional[NonceCache] = None
+    reject_client_calls: bool = True
 
     def __repr__(self) -> str:  # never show the token or key
         token, key = "set" if self.token else None, "set" if self.aes_key else None
@@ -154,6 +160,9 @@ def parse(event: Union[Mapping[str, Any], bytes, str], config: Optional[PushConf
         query, body = gateway_parts(event)
         return parse_http(query, body, cfg, now)
     if isinstance(event, Mapping):
+        source = os.environ.get("TCB_SOURCE", "")
+        if cfg.reject_client_calls and CLIENT_SOURCES & set(source.split(",")):
+            raise push_error(VALIDATE_SIGNATURE_ERROR, f"a direct call from a mini program (SOURCE {source}) is not a platform push")
         if "Encrypt" in event:
             raise push_error(VALIDATE_SIGNATURE_ERROR, "an encrypted message arrived without its msg_signature query parameters")
         if "MsgType" not in event and "Event" not in event:
