@@ -77,11 +77,13 @@ class HttpTransport(Transport):
         params: Dict[str, str],
         body: Optional[bytes],
         method: Optional[str] = None,
+        headers: Optional[Dict[str, str]] = None,
     ) -> Response:
         """One HTTP exchange, faults translated; retried only where it is safe."""
         url = self.base + path
         method = method or request.method
-        headers = {"Content-Type": "application/json; charset=utf-8"} if body is not None else None
+        if headers is None:
+            headers = {"Content-Type": "application/json; charset=utf-8"} if body is not None else None
         attempts = 0
         while True:
             attempts += 1
