@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import time
+import zipfile
 from typing import Any, Dict, List
 
 from cloudfn.emulator import running
@@ -98,3 +99,31 @@ def test_provider_receiver_answers_each_event_kind_as_a_cloudbase_trigger():
         reply = json.loads(done.stdout)
         assert expected.items() <= reply.items(), reply
         assert reply["ToUserName"] == "oWeChatTeam" and reply["FromUserName"] == "gh_carrier" and reply["Event"] == extra["Event"]
+
+
+def test_packaged_receivers_run_from_their_zip(tmp_path):
+    vendor = tmp_path / "vendor"
+    vendor.mkdir()
+    for name in ("path_receiver", "provider_receiver"):
+        out = tmp_path / f"{name}.zip"
+        cmd = [sys.executable, "-m", "cloudfn.cli", "package", name, "-o", str(out), "--vendor-dir", str(vendor)]
+        done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        with zipfile.ZipFile(out) as z:
+            names = set(z.namelist())
+            assert {"index.py", "config.json", "requirements.txt", "cloudfn/events/dispatch.py", "cloudfn/events/crypto.py"} <= names
+            assert "cryptography" in z.read("requirements.txt").decode()
+            z.extractall(tmp_path / name)
+    event = {"MsgType": "event", "Event": "get_quota", "BizID": "b", "FromUserName": "team", "ToUserName": "carrier"}
+    code = (
+        "import json, sys\n"
+        "sys.path.insert(0, sys.argv[1])\n"
+        "import index, cloudfn\n"
+        "assert cloudfn.__file__.startswith(sys.argv[1]), cloudfn.__file__\n"
+        "print(json.dumps(index.main_handler(json.loads(sys.argv[2]), None)))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code, str(tmp_path / "provider_receiver"), json.dumps(event)],
+                          capture_output=True, text=True, timeout=60, env=dict(os.environ, PROVIDER_QUOTA="9"))  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    expected = {"Quota": 9, "ResultCode": 0, "ToUserName": "team", "FromUserName": "carrier", "Event": "get_quota"}
+    assert expected.items() <= json.loads(done.stdout).items()
