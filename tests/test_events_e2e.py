@@ -245,14 +245,14 @@ def test_reset_clears_the_event_record(receivers, sdk):
 # ---------------------------------------------------------------- provider events
 
 
-@pytest.mark.parametrize("aes", [False, True])
-def test_provider_reply_sets_the_waybill_id_the_business_sees_in_get_order(receivers, sdk, monkeypatch, aes):
+@pytest.mark.parametrize(("fmt", "aes"), [("json", False), ("json", True), ("xml", True)])
+def test_provider_reply_sets_the_waybill_id_the_business_sees_in_get_order(receivers, sdk, monkeypatch, fmt, aes):
     monkeypatch.setenv("WX_PUSH_TOKEN", TOKEN)
     monkeypatch.setenv("WX_PUSH_AES_KEY", AES_KEY if aes else "")
     monkeypatch.setenv("WX_APPID", "wx0000000000000000")
     provider = load_function("provider_receiver")
     recv = receivers(provider.main_handler)
-    with running(provider_url=recv.url, push_token=TOKEN, push_aes_key=AES_KEY if aes else None) as emu:
+    with running(provider_url=recv.url, push_token=TOKEN, push_aes_key=AES_KEY if aes else None, push_format=fmt) as emu:
         logistics = sdk(emu)
         added = logistics.addOrder(order_body("prov-1"))
         expected = provider.waybill_id("test_biz_id", "prov-1")
@@ -266,6 +266,7 @@ def test_provider_reply_sets_the_waybill_id_the_business_sees_in_get_order(recei
         assert rec["reply"]["ToUserName"] == rec["payload"]["FromUserName"]
         if aes:
             assert recv.requests[-1]["query"]["encrypt_type"] == "aes" and b"prov-1" not in recv.requests[-1]["body"]
+        assert recv.requests[-1]["body"].startswith(b"<xml>" if fmt == "xml" else b"{")
         # the same order again: no new provider event, same waybill
         assert logistics.addOrder(order_body("prov-1"))["waybillId"] == expected
         cancelled = logistics.cancelOrder({"orderId": "prov-1", "deliveryId": "TEST", "waybillId": expected, "openid": "oBuyer0001"})
