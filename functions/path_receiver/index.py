@@ -22,7 +22,7 @@ router = Router()  # token, EncodingAESKey and appid from the environment
 def on_path_update(event):
     actions = event.get("Actions") or []
     latest = actions[-1] if actions else {}
-    print(json.dumps({
+    summary = {
         "path_update": event.get("WayBillId"),
         "order_id": event.get("OrderId"),
         "delivery_id": event.get("DeliveryID"),
@@ -30,7 +30,8 @@ def on_path_update(event):
         "count": event.get("Count"),
         "latest_action_type": latest.get("ActionType"),
         "latest_action_msg": latest.get("ActionMsg"),
-    }, ensure_ascii=False), flush=True)
+    }
+    print(json.dumps(summary, ensure_ascii=False), flush=True)
     return "success"
 
 
