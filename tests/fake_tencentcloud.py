@@ -65,8 +65,8 @@ class StoredFunction:
 @dataclass
 class FakeTencentCloud:
     secret_id: str = SECRET_ID
-    secret_key: str = SECRET_KEY
-    session_token: Optional[str] = None  # when set, X-TC-Token must equal it
+    secret_key: str = field(default=SECRET_KEY, repr=False)
+    session_token: Optional[str] = field(default=None, repr=False)  # when set, X-TC-Token must equal it
     namespaces: Set[str] = field(default_factory=lambda: {"default"})
     settle_polls: int = 2
     fail_next: Optional[str] = None  # status the next created/updated function ends in
