@@ -109,7 +109,8 @@ def test_node_sends_multipart_wx_openapi_with_commapidata_pairs(node_sdk, record
     assert fields["requestData"].content_type == "application/octet-stream"
     message = CommApiData.decode(fields["requestData"].data)
     assert message.api_type == 0 and message.appid is None
-    assert {p.key: p.value for p in message.pairs} == {"type": b'"bind"', "biz_id": b'"123456"', "delivery_id": b'"YUNDA"', "password": b'"pw"'}
+    assert [(p.key, p.value) for p in message.pairs] == [("type", b'"bind"'), ("password", b'"pw"'), ("biz_id", b'"123456"'),
+                                                         ("delivery_id", b'"YUNDA"')]
     # Our encoder writes exactly the bytes protobufjs wrote.
     assert CommApiData(message.pairs).encode() == fields["requestData"].data
 
