@@ -44,9 +44,7 @@ def base_env(**extra: str) -> Dict[str, str]:
 
 def emulator_env(emulator: Any, **extra: str) -> Dict[str, str]:
     """Environment that points cloudfn's https transport at ``emulator``."""
-    return base_env(
-        CLOUDFN_API_BASE=emulator.base_url, WX_APPID=emulator.appid, WX_APPSECRET=emulator.secret, CLOUDFN_TRANSPORT="https", **extra
-    )
+    return base_env(CLOUDFN_API_BASE=emulator.base_url, WX_APPID=emulator.appid, WX_APPSECRET=emulator.secret, CLOUDFN_TRANSPORT="https", **extra)
 
 
 def write_function(directory: Path, source: str, config: Optional[Dict[str, Any]] = None, files: Optional[Dict[str, str]] = None) -> Path:

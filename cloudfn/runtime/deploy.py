@@ -226,4 +226,3 @@ def _scrub(text: str, secrets: List[str]) -> str:
     for secret in secrets:
         text = text.replace(secret, "***")
     return text
-

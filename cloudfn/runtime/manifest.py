@@ -164,7 +164,7 @@ def parse(data: Any, root: str, path: Optional[str] = None) -> Project:
         raise ManifestError(f"{label}: envId must be a CloudBase env id (letters, digits, - and _, up to 60), got {_show(env_id)}")
     region = data.get("region", DEFAULT_REGION)
     if not (isinstance(region, str) and _REGION.match(region)):
-        raise ManifestError(f"{label}: region must be a Tencent Cloud region such as \"ap-shanghai\", got {_show(region)}")
+        raise ManifestError(f'{label}: region must be a Tencent Cloud region such as "ap-shanghai", got {_show(region)}')
     function_root = data.get("functionRoot", DEFAULT_FUNCTION_ROOT)
     if not (isinstance(function_root, str) and function_root.strip() and not os.path.isabs(function_root)):
         raise ManifestError(f"{label}: functionRoot must be a relative folder path, got {_show(function_root)}")
@@ -203,13 +203,13 @@ def read_function_config(directory: str) -> Dict[str, Any]:
             raise ManifestError(f"{label}: unknown key {key!r} (allowed: {', '.join(sorted(_FN_CONFIG_KEYS))})")
     permissions = data.get("permissions", {})
     if not isinstance(permissions, dict):
-        raise ManifestError(f"{label}: permissions must be an object like {{\"openapi\": [...]}}, got {_show(permissions)}")
+        raise ManifestError(f'{label}: permissions must be an object like {{"openapi": [...]}}, got {_show(permissions)}')
     openapi = permissions.get("openapi", [])
     if not isinstance(openapi, list):
         raise ManifestError(f"{label}: permissions.openapi must be a list of API names, got {_show(openapi)}")
     for i, api in enumerate(openapi):
         if not (isinstance(api, str) and _API.match(api)):
-            raise ManifestError(f"{label}: permissions.openapi[{i}] must be an API name such as \"logistics.addOrder\", got {_show(api)}")
+            raise ManifestError(f'{label}: permissions.openapi[{i}] must be an API name such as "logistics.addOrder", got {_show(api)}')
         _check_known_api(api, f"{label}: permissions.openapi[{i}]")
     _check_settings(data, label + ":", manifest=False)
     return data
@@ -228,7 +228,7 @@ def _check_settings(entry: Mapping[str, Any], where: str, manifest: bool) -> Non
     if "runtime" in entry and entry["runtime"] not in RUNTIMES:
         raise ManifestError(f"{where}{dot}runtime must be one of {', '.join(RUNTIMES)}, got {_show(entry['runtime'])}")
     if "handler" in entry and not (isinstance(entry["handler"], str) and _HANDLER.match(entry["handler"])):
-        raise ManifestError(f"{where}{dot}handler must look like \"index.main_handler\" (module.function), got {_show(entry['handler'])}")
+        raise ManifestError(f'{where}{dot}handler must look like "index.main_handler" (module.function), got {_show(entry["handler"])}')
     if "timeout" in entry and not (_is_int(entry["timeout"]) and 1 <= entry["timeout"] <= 900):
         raise ManifestError(f"{where}{dot}timeout must be an integer 1-900, got {_show(entry['timeout'])}")
     if "memorySize" in entry:
