@@ -175,6 +175,13 @@ def test_failed_creation_stops_polling(project: Path, fake: FakeTencentCloud, cr
     assert "deploy failed: shipper is CreateFailed: InternalError: fake failure" in err
 
 
+def test_waiting_gives_up_after_wait_seconds(project: Path, creds: None, capsys: pytest.CaptureFixture) -> None:
+    with FakeTencentCloud(namespaces={ENV_ID}, settle_polls=10_000) as fake:
+        code, _, err = deploy(fake, capsys, "--wait", "0.05")
+    assert code == 1
+    assert "deploy failed: shipper still Creating after 0.05 s (raise --wait to keep waiting)" in err
+
+
 def test_incomplete_credentials_fail_before_any_request(
     project: Path, fake: FakeTencentCloud, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
 ) -> None:

@@ -11,11 +11,7 @@ import re
 
 import cloudfn as cloud
 
-cloud.init(
-    {
-        "env": cloud.DYNAMIC_CURRENT_ENV,
-    }
-)
+cloud.init({"env": cloud.DYNAMIC_CURRENT_ENV})
 
 _ACTION = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")
 INVALID_PARAM = -501007  # wx-server-sdk's "invalid parameters"
