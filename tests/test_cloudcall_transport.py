@@ -254,3 +254,11 @@ def test_slow_gateway_times_out_as_604102(emu: Emulator) -> None:
     with pytest.raises(CloudSDKError) as info:
         cloud.openapi.logistics.getPath(GET_PATH)
     assert info.value.errCode == -604102
+
+
+def test_appid_option_travels_in_commapidata(emu: Emulator, monkeypatch: pytest.MonkeyPatch) -> None:
+    init_cloudcall(emu, monkeypatch)
+    other = cloud.openapi(appid="wxother0000000001")
+    assert other.logistics.bindAccount(type="bind", bizId="o1", deliveryId="YUNDA", password="pw")["errCode"] == 0
+    assert cloud.openapi.logistics.getAllAccount()["count"] == 0
+    assert [a["bizId"] for a in other.logistics.getAllAccount()["list"]] == ["o1"]

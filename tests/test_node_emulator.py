@@ -7,6 +7,8 @@ function token, strict mode. Node runs tests/node/run_calls.js (see tests/node_s
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from typing import Any, Dict, Iterator, List
 
 import pytest
@@ -184,3 +186,32 @@ def test_api_outside_the_logistics_model_is_api_not_found(node_sdk, emu: Emulato
     (line,) = run_calls([["noSuchMethod", {}]], admin(emu))
     assert line["error"]["errCode"] == -604100
     assert line["error"]["errMsg"] == "system error: error code: -604100"
+
+
+def test_node_works_against_the_cloudfn_emulator_command(node_sdk) -> None:
+    proc = subprocess.Popen([sys.executable, "-m", "cloudfn.cli", "emulator", "--port", "0", "--data", ":memory:", "--strict"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        first = proc.stdout.readline() if proc.stdout else ""
+        m = re.search(r"listening on (http://127\.0\.0\.1:\d+)", first)
+        assert m, first
+        base = m.group(1)
+        minted = requests.post(base + "/_emulator/api-tokens", json={"function": "f", "permissions": ["logistics.getAllDelivery"]}, timeout=10)
+        token = minted.json()["token"]
+        env = {"TCB_CONTEXT_KEYS": "WX_API_TOKEN", "WX_API_TOKEN": token}
+        served, denied = run_calls([["getAllDelivery", {}], ["getPrinter", {}]], base + "/admin", env=env)
+        ok(served, "getAllDelivery")
+        assert denied["error"]["errCode"] == -604101
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=10)
+
+
+def test_appid_option_calls_on_behalf_of_another_mini_program(node_sdk, emu: Emulator) -> None:
+    bind = ["bindAccount", {"type": "bind", "bizId": "other1", "deliveryId": "YUNDA", "password": "pw"}]
+    (bound,) = run_calls([bind], admin(emu), options={"appid": "wxother0000000001"})
+    ok(bound, "bindAccount")
+    (mine,) = run_calls([["getAllAccount", {}]], admin(emu))
+    (theirs,) = run_calls([["getAllAccount", {}]], admin(emu), options={"appid": "wxother0000000001"})
+    assert ok(mine, "getAllAccount")["count"] == 0
+    assert [a["bizId"] for a in ok(theirs, "getAllAccount")["list"]] == ["other1"]
