@@ -6,6 +6,7 @@ import json
 import logging
 import socket
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Dict, Iterator, List, Tuple
 
@@ -249,11 +250,13 @@ def test_connection_refused_is_a_network_error(monkeypatch: pytest.MonkeyPatch) 
 
 
 def test_slow_gateway_times_out_as_604102(emu: Emulator) -> None:
-    requests.post(emu.base_url + "/_emulator/faults", json={"api": "getPath", "delay_ms": 1500}, timeout=10).raise_for_status()
-    cloud.init(transport="cloudcall", service_url=emu.base_url + "/admin", env="e1", timeout=300)
+    requests.post(emu.base_url + "/_emulator/faults", json={"api": "getPath", "delay_ms": 800}, timeout=10).raise_for_status()
+    cloud.init(transport="cloudcall", service_url=emu.base_url + "/admin", env="e1", timeout=200)
     with pytest.raises(CloudSDKError) as info:
         cloud.openapi.logistics.getPath(GET_PATH)
     assert info.value.errCode == -604102
+    assert info.value.errMsg.startswith("openapi.logistics.getPath:fail request timed out after 0.2s waiting for 127.0.0.1:")
+    time.sleep(0.8)  # let the delayed request finish before the emulator closes its data file (not a timing assertion)
 
 
 def test_appid_option_travels_in_commapidata(emu: Emulator, monkeypatch: pytest.MonkeyPatch) -> None:
