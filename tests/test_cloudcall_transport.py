@@ -265,3 +265,10 @@ def test_appid_option_travels_in_commapidata(emu: Emulator, monkeypatch: pytest.
     assert other.logistics.bindAccount(type="bind", bizId="o1", deliveryId="YUNDA", password="pw")["errCode"] == 0
     assert cloud.openapi.logistics.getAllAccount()["count"] == 0
     assert [a["bizId"] for a in other.logistics.getAllAccount()["list"]] == ["o1"]
+
+
+def test_timer_trigger_uses_the_trigger_token(emu: Emulator, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRIGGER_SRC", "timer")
+    monkeypatch.setenv("WX_TRIGGER_API_TOKEN_V0", mint(emu, ["logistics.getAllDelivery"]))
+    init_cloudcall(emu, monkeypatch, token=mint(emu, []))  # WX_API_TOKEN allows nothing
+    assert cloud.openapi.logistics.getAllDelivery()["errCode"] == 0

@@ -215,3 +215,10 @@ def test_appid_option_calls_on_behalf_of_another_mini_program(node_sdk, emu: Emu
     (theirs,) = run_calls([["getAllAccount", {}]], admin(emu), options={"appid": "wxother0000000001"})
     assert ok(mine, "getAllAccount")["count"] == 0
     assert [a["bizId"] for a in ok(theirs, "getAllAccount")["list"]] == ["other1"]
+
+
+def test_node_timer_trigger_sends_the_trigger_token(node_sdk, emu: Emulator) -> None:
+    env = {"TCB_CONTEXT_KEYS": "WX_API_TOKEN", "WX_API_TOKEN": _mint(emu, []), "TRIGGER_SRC": "timer",
+           "WX_TRIGGER_API_TOKEN_V0": _mint(emu, ["logistics.getAllDelivery"])}
+    (line,) = run_calls([["getAllDelivery", {}]], admin(emu), env=env)
+    ok(line, "getAllDelivery")
