@@ -222,3 +222,12 @@ def test_node_timer_trigger_sends_the_trigger_token(node_sdk, emu: Emulator) -> 
            "WX_TRIGGER_API_TOKEN_V0": _mint(emu, ["logistics.getAllDelivery"])}
     (line,) = run_calls([["getAllDelivery", {}]], admin(emu), env=env)
     ok(line, "getAllDelivery")
+
+
+def test_gateway_that_knows_the_secret_key_verifies_node_signatures(node_sdk, emu: Emulator) -> None:
+    emu.gateway.verify_key = "cloudfn-test-secret-key"  # what run_calls gives Node by default
+    (signed,) = run_calls([["getAllDelivery", {}]], admin(emu))
+    ok(signed, "getAllDelivery")
+    (forged,) = run_calls([["getAllDelivery", {}]], admin(emu), secret_key="some-other-key")
+    assert forged["error"]["errCode"] == -501001
+    assert forged["error"]["errMsg"].startswith("openapi.logistics.getAllDelivery:fail -501001 resource system error. signature mismatch")
