@@ -44,13 +44,15 @@ TCB_RESOURCE_SYSTEM_ERROR = -501001
 TCB_INVALID_PARAM = -501007
 TCB_RESOURCE_NOT_INITIALIZED = -501009
 
-# The gateway's string codes (cloud call), mapped as wx-server-sdk's TCB_ERR_CODE does.
+# The gateway's string codes (cloud call) as wx-server-sdk 4.0.2's TCB_ERR_CODE maps them, spelled
+# as it spells them: "INVALIID_ENV" included, so a gateway "INVALID_ENV" falls back to -501001 as in Node.
 TCB_ERR_CODE: Dict[str, int] = {
+    "SUCCESS": 0,
     "SYS_ERR": -501001,
     "SERVER_TIMEOUT": -501002,
     "EXCEED_REQUEST_LIMIT": -501003,
     "EXCEED_CONCURRENT_REQUEST_LIMIT": -501004,
-    "INVALID_ENV": -501005,
+    "INVALIID_ENV": -501005,
     "INVALID_COMMON_PARAM": -501006,
     "INVALID_PARAM": -501007,
     "INVALID_REQUEST_SOURCE": -501008,

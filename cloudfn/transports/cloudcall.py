@@ -33,24 +33,19 @@ from urllib.parse import urlencode, urlsplit
 
 from .. import __version__ as VERSION
 from .. import redact, tc3
-from ..errors import ERR_CODE, TCB_INVALID_PARAM, TCB_RESOURCE_NOT_INITIALIZED, TCB_RESOURCE_SYSTEM_ERROR, WX_SYSTEM_ERROR, CloudSDKError
+from ..errors import (
+    ERR_CODE,
+    TCB_ERR_CODE,
+    TCB_INVALID_PARAM,
+    TCB_RESOURCE_NOT_INITIALIZED,
+    TCB_RESOURCE_SYSTEM_ERROR,
+    WX_SYSTEM_ERROR,
+    CloudSDKError,
+)
 from ..pb import CommApiData, CommOpenApiResp, DecodeError, KeyValuePair
 from .base import Request, Response
 from .http import HttpTransport
 
-# wx-server-sdk 4.0.2's TCB_ERR_CODE (the general part), spelled as it is there ("INVALIID_ENV").
-NODE_TCB_ERR_CODE: Dict[str, int] = {
-    "SUCCESS": 0,
-    "SYS_ERR": -501001,
-    "SERVER_TIMEOUT": -501002,
-    "EXCEED_REQUEST_LIMIT": -501003,
-    "EXCEED_CONCURRENT_REQUEST_LIMIT": -501004,
-    "INVALIID_ENV": -501005,
-    "INVALID_COMMON_PARAM": -501006,
-    "INVALID_PARAM": -501007,
-    "INVALID_REQUEST_SOURCE": -501008,
-    "RESOURCE_NOT_INITIAL": -501009,
-}
 GATEWAY_JSON = "application/json; charset=utf-8"  # the exact type @cloudbase/node-sdk parses as a JSON failure
 _ENV_FORMAT = re.compile(r"^[a-z0-9_-]{1,40}$")
 
@@ -195,7 +190,7 @@ class CloudcallTransport(HttpTransport):
         if response.content_type == GATEWAY_JSON:
             failure = _json(response.body)
             if isinstance(failure, dict) and failure.get("code"):
-                code = NODE_TCB_ERR_CODE.get(str(failure["code"])) or TCB_RESOURCE_SYSTEM_ERROR
+                code = TCB_ERR_CODE.get(str(failure["code"])) or TCB_RESOURCE_SYSTEM_ERROR
                 raise CloudSDKError(code, node_fail(display, code, str(failure.get("message"))))
         try:
             message = CommOpenApiResp.decode(response.body)
@@ -203,7 +198,7 @@ class CloudcallTransport(HttpTransport):
             failure = _json(response.body)
             api = request.api
             if isinstance(failure, dict) and failure.get("code") and "message" in failure:
-                code = NODE_TCB_ERR_CODE.get(str(failure["code"])) or TCB_RESOURCE_SYSTEM_ERROR
+                code = TCB_ERR_CODE.get(str(failure["code"])) or TCB_RESOURCE_SYSTEM_ERROR
                 raise CloudSDKError(code, f"{api}:fail {failure['message']}") from None
             if failure is not None:
                 raise CloudSDKError(TCB_RESOURCE_SYSTEM_ERROR, f"{api}:fail {json.dumps(failure, ensure_ascii=False)}") from None
