@@ -15,7 +15,7 @@ import pytest
 
 from cloudfn.cli import main
 from tests.fake_tencentcloud import SECRET_ID, SECRET_KEY, FakeTencentCloud
-from tests.test_functions_helpers import write_function, write_project
+from tests.functions_support import write_function, write_project
 
 pytest.importorskip("tencentcloud.scf.v20180416", reason="tencentcloud-sdk-python-scf is not installed")
 

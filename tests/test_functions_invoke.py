@@ -18,7 +18,7 @@ import pytest
 
 from cloudfn import spec
 from cloudfn.emulator.testing import order_body
-from tests.test_functions_helpers import FUNCTIONS, base_env, cli, emulator_env, invoke, write_function, write_project
+from tests.functions_support import FUNCTIONS, base_env, cli, emulator_env, invoke, write_function, write_project
 
 # --------------------------------------------------------------------------- seeds
 

@@ -14,7 +14,7 @@ from cloudfn import spec
 from cloudfn.cli import main
 from cloudfn.runtime import manifest
 from cloudfn.runtime.manifest import ManifestError
-from tests.test_functions_helpers import FUNCTIONS, ROOT, SEEDS, write_function, write_project
+from tests.functions_support import FUNCTIONS, ROOT, SEEDS, write_function, write_project
 
 SEED_APIS = {"updatePrinter": "updatePrinter", "updatePrinterTagid": "updatePrinter", "bindAccount": "bindAccount", "updatePath": "updatePath"}
 

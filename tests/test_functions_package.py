@@ -15,7 +15,7 @@ from typing import Any, Dict
 import pytest
 
 from cloudfn.runtime import manifest, package
-from tests.test_functions_helpers import FUNCTIONS, ROOT, base_env, cli, write_function, write_project
+from tests.functions_support import FUNCTIONS, ROOT, base_env, cli, write_function, write_project
 
 VENDORED = ("requests", "urllib3", "idna", "certifi", "charset_normalizer", "dotenv")
 
