@@ -241,3 +241,46 @@ def test_handler_exception_is_minus_one_not_500(emu: Emulator, raw: Raw) -> None
     emu.server.add_route("GET", "/_emulator/test-broken", broken)
     status, reply = raw.get("/_emulator/test-broken")
     assert status == 200 and reply["errcode"] == -1 and "boom" not in reply["errmsg"]
+
+
+def test_update_path_action_type_enum(raw: Raw, emu: Emulator) -> None:
+    from cloudfn.emulator.testing import order_wire
+
+    added = emu.backend.handle("addOrder", order_wire("enum-1"), emu.appid)
+    token = emu.backend.orders()[0]["token"]
+    tok = raw.token(emu.appid, emu.secret)
+    body = {"token": token, "waybill_id": added["waybill_id"], "action_time": 1, "action_type": 300001, "action_msg": "x"}
+    status, reply = raw.post(f"/cgi-bin/express/delivery/path/update?access_token={tok}", body)
+    assert status == 200 and reply["errcode"] == 47001 and "action_type must be one of" in reply["errmsg"]
+    assert emu.backend.orders()[0]["path"] == []
+
+
+def test_concurrent_clients_same_order_id(emu: Emulator) -> None:
+    """Twenty connections race to add the same order and twenty others add distinct ones: one waybill each."""
+    import threading
+
+    from cloudfn.emulator.testing import order_wire
+
+    token = Raw(emu.base_url).token(emu.appid, emu.secret)
+    replies: list = []
+    lock = threading.Lock()
+
+    def worker(i: int) -> None:
+        client = Raw(emu.base_url)
+        order_id = "race" if i % 2 == 0 else f"solo-{i}"
+        for _ in range(3):
+            status, reply = client.post(f"/cgi-bin/express/business/order/add?access_token={token}", order_wire(order_id))
+            with lock:
+                replies.append((order_id, status, reply))
+        client.close()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(40)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(status == 200 and reply["errcode"] == 0 for _, status, reply in replies)
+    race = {reply["waybill_id"] for order_id, _, reply in replies if order_id == "race"}
+    assert len(race) == 1
+    orders = emu.backend.orders()
+    assert len(orders) == 21 and len({o["waybill_id"] for o in orders}) == 21
