@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import socket
 import time
 from typing import Any, Iterator, Tuple
@@ -284,3 +285,13 @@ def test_concurrent_clients_same_order_id(emu: Emulator) -> None:
     assert len(race) == 1
     orders = emu.backend.orders()
     assert len(orders) == 21 and len({o["waybill_id"] for o in orders}) == 21
+
+
+def test_backend_handle_contract(emu: Emulator) -> None:
+    backend = emu.backend
+    reply = backend.handle("bindAccount", {"type": "bind", "biz_id": "h1", "delivery_id": "ZTO"}, emu.appid)
+    assert list(reply)[:2] == ["errcode", "errmsg"] and reply["errcode"] == 9300531
+    assert re.search(r" rid: [0-9a-f-]+$", reply["errmsg"])
+    assert backend.handle("noSuchMethod", {}, emu.appid)["errcode"] == 40066
+    assert backend.handle("getAllDelivery", None, emu.appid)["errcode"] == 0
+    assert backend.handle("getPrinter", {}, "wxanotherapp00001") == {"errcode": 0, "errmsg": "ok", "count": 0, "openid": [], "tagid_list": []}

@@ -283,8 +283,9 @@ def test_listener_and_provider_hooks(logistics: Any, cloudfn_emulator: Any) -> N
 
 
 def test_fault_status_503(logistics: Any, raw: Raw) -> None:
-    raw.post("/_emulator/faults", {"api": "getAllDelivery", "status": 503, "count": 2})
+    raw.post("/_emulator/faults", {"api": "getAllDelivery", "status": 503})
     raises(-601001, logistics.getAllDelivery)
+    assert logistics.getAllDelivery()["count"] > 0
 
 
 def test_fault_delay_beyond_timeout(cloudfn_env: Any, raw: Raw) -> None:

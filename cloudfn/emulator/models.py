@@ -277,7 +277,11 @@ class Backend:
         problem = validation_error(method, body)
         if problem is not None:
             return problem
-        return handler(body, appid)
+        try:
+            return handler(body, appid)
+        except Exception:  # a bug or a closed database: WeChat's "system error", never an exception to the caller
+            log.exception("emulator: %s failed", name)
+            return error(-1, "system error")
 
     # ------------------------------------------------------------------ carriers, accounts
 
