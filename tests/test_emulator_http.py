@@ -295,3 +295,25 @@ def test_backend_handle_contract(emu: Emulator) -> None:
     assert backend.handle("noSuchMethod", {}, emu.appid)["errcode"] == 40066
     assert backend.handle("getAllDelivery", None, emu.appid)["errcode"] == 0
     assert backend.handle("getPrinter", {}, "wxanotherapp00001") == {"errcode": 0, "errmsg": "ok", "count": 0, "openid": [], "tagid_list": []}
+
+
+def test_sdk_cloudbase_transport_against_emulator() -> None:
+    import cloudfn as cloud
+
+    with running(cloudbase_token="cb-sdk-token") as emu:
+        cloud.init(transport="cloudbase", cloudbase_token="cb-sdk-token", api_base=emu.base_url)
+        assert cloud.openapi.logistics.getAllDelivery()["errCode"] == 0
+        cloud.init(transport="cloudbase", cloudbase_token="not-the-token", api_base=emu.base_url)
+        with pytest.raises(cloud.CloudSDKError) as info:
+            cloud.openapi.logistics.getAllDelivery()
+        assert info.value.errCode == 40001
+
+
+def test_running_releases_the_port() -> None:
+    with running() as emu:
+        port = emu.port
+        client = Raw(emu.base_url)
+        assert client.get("/_emulator/health") == (200, {"ok": True})
+        client.close()
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()

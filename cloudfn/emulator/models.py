@@ -286,7 +286,7 @@ class Backend:
     # ------------------------------------------------------------------ carriers, accounts
 
     def _m_getAllDelivery(self, body: Dict[str, Any], appid: str) -> Dict[str, Any]:
-        return self._delivery_reply
+        return dict(self._delivery_reply)  # built once; callers get their own top level
 
     def _account(self, appid: str, delivery_id: str, biz_id: str) -> Optional[sqlite3.Row]:
         cur = self._db.execute(
@@ -591,7 +591,7 @@ class Backend:
                 self._path_cache[key] = row
         if row[0] != body["delivery_id"]:
             return error(40199, "waybill_id not found")
-        path = row[2]
+        path = [dict(item) for item in row[2]]  # the cached items stay untouched whatever the caller does
         return ok(openid=row[1], delivery_id=row[0], waybill_id=body["waybill_id"], path_item_num=len(path), path_item_list=path)
 
     def _m_testUpdateOrder(self, body: Dict[str, Any], appid: str) -> Dict[str, Any]:
