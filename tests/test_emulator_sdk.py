@@ -256,7 +256,9 @@ def test_listener_and_provider_hooks(logistics: Any, cloudfn_emulator: Any) -> N
     def provider(event: str, payload: Dict[str, Any]) -> Any:
         seen.append((event, payload))
         if event == "add_waybill":
-            return {"ResultCode": 0, "WayBillID": "PROV-" + payload["OrderID"], "WaybillData": "##a##1##"}
+            return {"ResultCode": "0", "WayBillID": "PROV-" + payload["OrderID"], "WaybillData": "##a##1##"}  # XML-style text
+        if event == "cancel_waybill":
+            return {"ResultCode": "30002", "ResultMsg": "already picked up"}
         return None
 
     backend.provider = provider
@@ -268,10 +270,12 @@ def test_listener_and_provider_hooks(logistics: Any, cloudfn_emulator: Any) -> N
         assert event == "add_waybill" and payload["Event"] == "add_waybill" and payload["MsgType"] == "event"
         assert payload["Receiver"]["Name"] == "李四" and payload["Cargo"]["Space_X"] == 10 and payload["Token"]
         logistics.testUpdateOrder(bizId="test_biz_id", orderId="hook-1", deliveryId="TEST", waybillId="PROV-hook-1",
-                                  actionTime=1, actionType=100001, actionMsg="x")
+                                  actionTime=1, actionType=100003, actionMsg="x")
         name, push = events[-1]
         assert name == "add_express_path" and push["WayBillId"] == "PROV-hook-1" and push["Count"] == 1
-        assert push["Actions"] == [{"ActionTime": 1, "ActionType": 100001, "ActionMsg": "x"}]
+        assert push["Actions"] == [{"ActionTime": 1, "ActionType": 100003, "ActionMsg": "x"}]
+        raises(9300501, logistics.cancelOrder, orderId="hook-1", deliveryId="TEST", waybillId="PROV-hook-1")
+        assert seen[-1][0] == "cancel_waybill" and seen[-1][1]["WayBillID"] == "PROV-hook-1"
         backend.provider = lambda event, payload: {"ResultCode": 20003, "ResultMsg": "out of area"}
         raises(9300501, logistics.addOrder, order_body("hook-2"))
     finally:

@@ -124,6 +124,18 @@ def parse_waybill_data(text: str) -> Optional[List[Dict[str, str]]]:
     return [{"key": parts[i], "value": parts[i + 1]} for i in range(0, len(parts), 2)]
 
 
+def _code(value: Any) -> Optional[int]:
+    """A provider reply's number (JSON number or XML text), None when it is not one."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        return None
+
+
 _PLACEHOLDER = re.compile(r"\$\{\s*([^{}\s]+)\s*\}|\{\{\s*([^{}\s]+)\s*\}\}")
 
 
@@ -315,7 +327,7 @@ class Backend:
         status = 0
         answer = self._ask_provider("check_biz", {"BizID": biz_id, "BizPwd": password, "ShopAppID": appid, "DeliveryID": delivery_id})
         if answer is not None:
-            if answer.get("ResultCode", 0) != 0:
+            if _code(answer.get("ResultCode", 0)) != 0:
                 return error(9300531, f"invalid biz_id or password: {answer.get('ResultMsg', '')}".rstrip(": "))
         elif delivery_id == "EMS" and remark:
             status = 1
@@ -356,12 +368,13 @@ class Backend:
         if account is None or account[0] != 0:
             return error(9300525, "biz_id not bound")
         answer = self._ask_provider("get_quota", {"BizID": biz_id, "BizPwd": account[1], "ShopAppID": appid, "DeliveryID": delivery_id})
-        if answer is not None and answer.get("ResultCode", 0) == 0 and isinstance(answer.get("Quota"), int):
+        quota = _code(answer.get("Quota")) if answer is not None else None
+        if answer is not None and _code(answer.get("ResultCode", 0)) == 0 and quota is not None:
             now = int(time.time())
             with self._lock:
                 self._tx([("UPDATE accounts SET quota_num = ?, quota_update_time = ? WHERE appid = ? AND delivery_id = ? AND biz_id = ?",
-                           (answer["Quota"], now, appid, delivery_id, biz_id))])
-            return ok(quota_num=answer["Quota"])
+                           (quota, now, appid, delivery_id, biz_id))])
+            return ok(quota_num=quota)
         return ok(quota_num=account[2])
 
     # ------------------------------------------------------------------ printers
@@ -432,9 +445,9 @@ class Backend:
         ]
         answer = self._ask_provider("add_waybill", self._waybill_event(body, appid, token, waybill_id, password))
         if answer is not None:
-            code = answer.get("ResultCode", 0)
+            code = _code(answer.get("ResultCode", 0))
             if code != 0:
-                return error(9300501, "delivery logic fail", delivery_resultcode=code if isinstance(code, int) else -1,
+                return error(9300501, "delivery logic fail", delivery_resultcode=-1 if code is None else code,
                              delivery_resultmsg=str(answer.get("ResultMsg", "")))
             if answer.get("WayBillID") not in (None, "", "0"):
                 waybill_id = str(answer["WayBillID"])
@@ -563,9 +576,9 @@ class Backend:
                 return error(9300506, "waybill already has trace, can not cancel")
         answer = self._ask_provider("cancel_waybill", {"OrderID": order["order_id"], "BizID": order["biz_id"], "BizPwd": "",
                                                        "ShopAppID": appid, "WayBillID": order["waybill_id"], "DeliveryID": order["delivery_id"]})
-        if answer is not None and answer.get("ResultCode", 0) != 0:
-            code = answer.get("ResultCode")
-            return error(9300501, "delivery logic fail", delivery_resultcode=code if isinstance(code, int) else -1,
+        code = _code(answer.get("ResultCode", 0)) if answer is not None else 0
+        if code != 0:
+            return error(9300501, "delivery logic fail", delivery_resultcode=-1 if code is None else code,
                          delivery_resultmsg=str(answer.get("ResultMsg", "")))
         with self._lock:
             order = self._order("waybill_id = ?", (order["waybill_id"],))

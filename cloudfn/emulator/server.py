@@ -371,13 +371,13 @@ class _Handler(BaseHTTPRequestHandler):
     def parse_request(self) -> bool:
         """A lean HTTP/1.x request-line and header parser (the stdlib's email parser costs ~60 us)."""
         self.command = ""
-        self.request_version = version = "HTTP/1.1"
+        self.request_version = "HTTP/1.1"
         self.close_connection = True
         requestline = str(self.raw_requestline, "iso-8859-1").rstrip("\r\n")
         self.requestline = requestline
         words = requestline.split()
         if len(words) != 3 or not words[2].startswith("HTTP/1."):
-            self.send_error(HTTPStatus.BAD_REQUEST, f"bad request line {requestline[:60]!r}")
+            self.send_error(HTTPStatus.BAD_REQUEST, "malformed request line (expected METHOD TARGET HTTP/1.x)")
             return False
         self.command, self.path, self.request_version = words
         version = words[2]
