@@ -317,3 +317,16 @@ def test_running_releases_the_port() -> None:
         client.close()
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", port), timeout=2).close()
+
+
+def test_import_is_light() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, cloudfn.emulator, cloudfn.emulator.pytest_plugin; "
+            "print(sorted(m for m in sys.modules if m in ('sqlite3', 'http.server', 'cloudfn.emulator.models', 'cloudfn.emulator.server')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == "[]"
+    out = subprocess.run([sys.executable, "-c", "import sys, cloudfn; print('cloudfn.emulator' in sys.modules)"],
+                         capture_output=True, text=True, check=True).stdout.strip()
+    assert out == "False"
