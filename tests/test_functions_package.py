@@ -30,6 +30,9 @@ def vendor_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         shutil.copytree(os.path.dirname(spec.origin), target / name, ignore=shutil.ignore_patterns("__pycache__"))
     (target / "bin").mkdir()
     (target / "bin" / "normalizer").write_text("#!/some/machine/python\n")
+    (target / "certifi_like" / "tests").mkdir(parents=True)  # some wheels ship their test suite (newer certifi does)
+    (target / "certifi_like" / "tests" / "test_x.py").write_text("def test_x(): pass\n")
+    (target / "certifi_like" / "__init__.py").write_text("")
     return target
 
 

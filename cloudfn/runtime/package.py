@@ -39,7 +39,8 @@ UNZIPPED_LIMIT = 500 * 1024 * 1024
 
 _SKIP_DIRS = {"__pycache__", "tests", "test", ".git", ".pytest_cache", ".mypy_cache", ".ruff_cache", ".hypothesis", "node_modules", ".venv"}
 _SKIP_SUFFIXES = (".pyc", ".pyo")
-_VENDOR_SKIP_DIRS = {"__pycache__", "bin"}  # bin/: console scripts with this machine's interpreter path
+# bin/: console scripts with this machine's interpreter path; tests/: the test suites some wheels ship
+_VENDOR_SKIP_DIRS = {"__pycache__", "bin", "tests"}
 
 
 class PackageError(Exception):
