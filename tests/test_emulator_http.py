@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 import socket
 import time
@@ -330,3 +331,17 @@ def test_import_is_light() -> None:
     out = subprocess.run([sys.executable, "-c", "import sys, cloudfn; print('cloudfn.emulator' in sys.modules)"],
                          capture_output=True, text=True, check=True).stdout.strip()
     assert out == "False"
+
+
+def test_a_request_in_flight_when_the_emulator_stops_is_no_crash(caplog: pytest.LogCaptureFixture) -> None:
+    import cloudfn as cloud
+
+    caplog.set_level(logging.ERROR, logger="cloudfn.emulator")
+    with running() as emu:
+        emu.server.faults.add({"api": "getAllAccount", "delay_ms": 400})
+        cloud.init(transport="https", appid=emu.appid, secret=emu.secret, api_base=emu.base_url, timeout=100)
+        with pytest.raises(cloud.CloudSDKError) as info:
+            cloud.openapi.logistics.getAllAccount()
+        assert info.value.errCode == -604102
+    time.sleep(0.6)  # the delayed handler now runs against the stopped emulator
+    assert [r for r in caplog.records if r.name.startswith("cloudfn.emulator")] == []
