@@ -10,17 +10,20 @@ the end of its object (JavaScript's delete-and-reassign), so JSON key order matc
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any, Callable
 
 _CAPITAL = re.compile(r"[A-Z]")
 _UNDERSCORE_LOWER = re.compile(r"_[a-z]")
 
 
+@lru_cache(maxsize=4096)  # keys repeat from call to call
 def camel_to_snake(key: str) -> str:
     """``bizId`` -> ``biz_id``; ``WayBill`` -> ``way_bill``."""
     return _CAPITAL.sub(lambda m: ("_" if m.start() else "") + m.group().lower(), key)
 
 
+@lru_cache(maxsize=4096)
 def snake_to_camel(key: str) -> str:
     """``waybill_id`` -> ``waybillId``; ``item_1`` stays ``item_1``."""
     return _UNDERSCORE_LOWER.sub(lambda m: m.group()[1].upper(), key)

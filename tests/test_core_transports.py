@@ -220,3 +220,21 @@ def test_dynamic_current_env_reads_tcb_env(monkeypatch: pytest.MonkeyPatch) -> N
     assert cloud.core.current().config.env == "prod-1a2b"
     cloud.init({"env": "explicit-env"})  # Node-style options dict
     assert cloud.core.current().config.env == "explicit-env"
+
+
+@pytest.mark.parametrize(
+    "body, expected",
+    [
+        (b'{"errcode":42001,"errmsg":"access_token expired"}', True),
+        (b'{"errmsg": "invalid credential", "errcode": 40001}', True),
+        (b'{"errcode" : 40014}', True),
+        (b'{"errcode":0,"errmsg":"ok","path_item_num":0}', False),
+        (b'{"errcode":400010,"errmsg":"other"}', False),
+        (b'{"errcode":9300529,"errmsg":"42001 in the text"}', False),
+    ],
+)
+def test_token_error_detection_without_parsing(body: bytes, expected: bool) -> None:
+    from cloudfn.transports.base import Response
+    from cloudfn.transports.https import token_error
+
+    assert token_error(Response(200, "application/json", body)) is expected

@@ -10,6 +10,7 @@ doing anything, so even a write is safe to repeat.
 from __future__ import annotations
 
 import json
+import re
 import time
 from typing import Any
 
@@ -22,15 +23,12 @@ from .http import HttpTransport
 TOKEN_ERRORS = frozenset({40001, 40014, 42001})
 
 
+_TOKEN_ERROR = re.compile(rb'"errcode"\s*:\s*(?:' + "|".join(map(str, sorted(TOKEN_ERRORS))).encode() + rb")\b")
+
+
 def token_error(response: Response) -> bool:
-    """Did WeChat reject the credential of this call?"""
-    body = response.body
-    if len(body) > 512 or b'"errcode"' not in body:  # token errors are short bodies
-        return False
-    try:
-        return json.loads(body).get("errcode") in TOKEN_ERRORS
-    except (ValueError, AttributeError):
-        return False
+    """Did WeChat reject the credential of this call? (a byte search: no JSON parse per call)"""
+    return len(response.body) <= 512 and _TOKEN_ERROR.search(response.body) is not None  # token errors are short bodies
 
 
 class HttpsTransport(HttpTransport):
