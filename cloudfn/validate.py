@@ -8,8 +8,7 @@ used), and carries the errcode WeChat would answer (the emulator uses that).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple, Union
 
 from .casing import snake_to_camel
 
@@ -60,8 +59,7 @@ def _is(value: Any, expected: str) -> bool:
     return True
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(NamedTuple):
     """One thing wrong with a request body."""
 
     path: Sequence[PathPart]

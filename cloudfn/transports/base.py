@@ -7,31 +7,60 @@ for what goes wrong on the way (translated at its one boundary).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any, Dict, Optional
 
 from ..config import Config
 
 
-@dataclass
 class Request:
-    api: str  # "logistics.bindAccount"
-    method: str  # "GET" | "POST"
-    path: str  # "/cgi-bin/express/business/account/bind"
-    data: Dict[str, Any]  # wire (snake_case) body; the cloud call sends it key by key
-    body: Optional[bytes]  # the same as JSON, or None for GET
-    idempotent: bool  # safe to repeat after it may have reached the server
-    timeout: float  # seconds
-    appid: Optional[str] = None  # call on behalf of another mini program
-    display: str = field(default="")  # "openapi.logistics.bindAccount", for messages
+    """One open-API call as the call path hands it to a transport."""
+
+    __slots__ = ("api", "appid", "body", "data", "display", "idempotent", "method", "path", "timeout")
+
+    def __init__(
+        self,
+        api: str,
+        method: str,
+        path: str,
+        data: Dict[str, Any],
+        body: Optional[bytes],
+        idempotent: bool,
+        timeout: float,
+        appid: Optional[str] = None,
+        display: str = "",
+    ) -> None:
+        self.api = api  # "logistics.bindAccount"
+        self.method = method  # "GET" | "POST"
+        self.path = path  # "/cgi-bin/express/business/account/bind"
+        self.data = data  # wire (snake_case) body; the cloud call sends it key by key
+        self.body = body  # the same as JSON, or None for GET
+        self.idempotent = idempotent  # safe to repeat after it may have reached the server
+        self.timeout = timeout  # seconds
+        self.appid = appid  # call on behalf of another mini program
+        self.display = display  # "openapi.logistics.bindAccount", for messages
+
+    def __repr__(self) -> str:  # no body: it may carry a password
+        return f"<Request {self.method} {self.path} ({self.api})>"
 
 
-@dataclass
 class Response:
-    status: int
-    content_type: str
-    body: bytes
-    error_code: int = 0  # a platform error carried beside the body (cloud call)
+    """What came back: HTTP status, content type, body, and a platform error code (cloud call)."""
+
+    __slots__ = ("body", "content_type", "error_code", "status")
+
+    def __init__(self, status: int, content_type: str, body: bytes, error_code: int = 0) -> None:
+        self.status = status
+        self.content_type = content_type
+        self.body = body
+        self.error_code = error_code  # a platform error carried beside the body (cloud call)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Response):
+            return NotImplemented
+        return (self.status, self.content_type, self.body, self.error_code) == (other.status, other.content_type, other.body, other.error_code)
+
+    def __repr__(self) -> str:
+        return f"<Response {self.status} {self.content_type!r} {len(self.body)} bytes error_code={self.error_code}>"
 
 
 class Transport:
