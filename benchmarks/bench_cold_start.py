@@ -14,7 +14,7 @@ import time
 
 from _stub import GETPATH_REPLY, StubWeChat
 
-RUNS = 15
+RUNS = 41
 
 CLOUDFN = """
 import sys, cloudfn as cloud
