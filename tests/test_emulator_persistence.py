@@ -83,14 +83,14 @@ def test_cli_takes_credentials_from_dotenv_and_hides_the_secret(tmp_path: Any, c
 
 
 def test_non_loopback_host_warns(tmp_path: Any, clean_env: Dict[str, str]) -> None:
-    proc = subprocess.Popen([sys.executable, "-m", "cloudfn.cli", "emulator", "--port", "0", "--data", ":memory:", "--host", "0.0.0.0"],
+    proc = subprocess.Popen([sys.executable, "-m", "cloudfn.cli", "emulator", "--port", "0", "--data", ":memory:", "--host", "127.0.0.2"],
                             cwd=str(tmp_path), env=clean_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert proc.stdout is not None and "listening" in proc.stdout.readline()
     finally:
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=15)
-    assert "WARNING: binding 0.0.0.0" in err
+    assert "WARNING: binding 127.0.0.2" in err  # loopback, yet not a default name: warns without exposing anything
 
 
 def test_everything_acknowledged_survives_kill_9(tmp_path: Any, clean_env: Dict[str, str]) -> None:
