@@ -46,68 +46,13 @@ SECRET_ID = "AKIDcloudfndiff"
 SECRET_KEY = "cloudfn-diff-secret-key"
 ENV_ID = "cloudfn-diff"
 
-# tests/node/run_calls.js, kept identical (a test checks it): the Node side of the harness.
-RUNNER_JS = r"""// Runs open-API calls through the unmodified wx-server-sdk and prints one JSON line per call.
-//
-// Protocol (stdin/stdout, one JSON document per line):
-//   line 1: {"env": "...", "serviceUrl": "http://127.0.0.1:PORT/admin", "secretId": "...", "secretKey": "...",
-//            "options": {...cloud.openapi(options), optional}}
-//   then one line per call: ["bindAccount", {camelCase args}]   (or {"method": ..., "args": ...})
-// Each call is answered, in order, by {"ok": result} or {"error": {"errCode", "errMsg", "message"}}.
-// Lines can be written all at once (batch) or one at a time, waiting for each answer (interactive).
-// Numbers are written with json-bigint, so 64-bit ids stay exact; a Buffer prints as {"$buffer": base64}.
-// Credentials come from line 1 or the environment (WX_API_TOKEN is read only when TCB_CONTEXT_KEYS lists it).
-'use strict'
+# The Node side of the harness, shipped as package data and shared with the tests.
+RUNNER_JS_PATH = Path(__file__).with_name("data") / "run_calls.js"
 
-const readline = require('readline')
-const cloud = require('wx-server-sdk')
-const JSONBigInt = require('json-bigint')({ useNativeBigInt: false })
 
-function plain (value) {
-  if (Buffer.isBuffer(value)) return { $buffer: value.toString('base64') }
-  if (Array.isArray(value)) return value.map(plain)
-  if (value && typeof value === 'object' && value.constructor === Object) {
-    const out = {}
-    for (const key of Object.keys(value)) out[key] = plain(value[key])
-    return out
-  }
-  return value
-}
-
-async function main () {
-  const lines = readline.createInterface({ input: process.stdin, crlfDelay: Infinity })
-  let openapi = null
-  for await (const text of lines) {
-    if (!text.trim()) continue
-    const doc = JSONBigInt.parse(text)
-    if (openapi === null) {
-      const init = { env: doc.env }
-      if (doc.serviceUrl) init.serviceUrl = doc.serviceUrl
-      if (doc.secretId) {
-        init.secretId = doc.secretId
-        init.secretKey = doc.secretKey
-      }
-      cloud.init(init)
-      openapi = doc.options ? cloud.openapi(doc.options) : cloud.openapi
-      continue
-    }
-    const [method, args] = Array.isArray(doc) ? doc : [doc.method, doc.args]
-    let line
-    try {
-      const result = await openapi.logistics[method](args)
-      line = { ok: plain(result) }
-    } catch (err) {
-      line = { error: { errCode: err && err.errCode, errMsg: err && err.errMsg, message: err && err.message } }
-    }
-    process.stdout.write(JSONBigInt.stringify(line) + '\n')
-  }
-}
-
-main().catch((err) => {
-  process.stderr.write(`run_calls.js: ${err && err.stack ? err.stack : err}\n`)
-  process.exit(2)
-})
-"""
+def runner_js() -> str:
+    """The Node script that runs calls through the unmodified wx-server-sdk (``node -e``, cwd = the node dir)."""
+    return RUNNER_JS_PATH.read_text(encoding="utf-8")
 
 _PLATFORM_PREFIXES = ("WX_", "TCB_", "SCF_", "TENCENTCLOUD", "TRIGGER_SRC", "CLOUDFN_", "CLOUDBASE_", "CBR_", "SUMERU_")
 _PLACEHOLDER = re.compile(r"\$\{(appid|order:([^.}]+)\.([a-z_]+))\}")
@@ -205,7 +150,7 @@ class NodeTarget:
     def start(self, emulator: Any) -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith(_PLATFORM_PREFIXES)}
         self.proc = subprocess.Popen(
-            ["node", "-e", RUNNER_JS], cwd=self.node_dir, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            ["node", "-e", runner_js()], cwd=self.node_dir, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             text=True, encoding="utf-8",
         )
         self._send({"env": ENV_ID, "serviceUrl": emulator.base_url + "/admin", "secretId": SECRET_ID, "secretKey": SECRET_KEY})

@@ -3,7 +3,7 @@
 The session fixture :func:`node_sdk` installs the pinned packages once (``npm ci`` from
 the committed lock, ``npm install`` when there is none) if ``node_modules`` is missing,
 and skips every test that needs Node, with the reason, when ``node`` or ``npm`` is not
-on PATH. :func:`run_calls` runs ``tests/node/run_calls.js`` with a plan and returns one
+on PATH. :func:`run_calls` runs ``cloudfn/data/run_calls.js`` (the script ``cloudfn diff`` uses) with a plan and returns one
 dict per call: ``{"ok": result}`` or ``{"error": {"errCode", "errMsg", "message"}}``.
 """
 
@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 import pytest
+
+from cloudfn.diff import runner_js
 
 NODE_DIR = Path(__file__).resolve().parent / "node"
 
@@ -81,7 +83,7 @@ def run_calls(
     """Run ``[[method, camelArgs], ...]`` through wx-server-sdk against ``service_url`` (…/admin), in one batch."""
     lines = [json.dumps(_plan(service_url, env_id, options, secret_id, secret_key))] + [json.dumps(list(c)) for c in calls]
     done = subprocess.run(
-        ["node", str(node_dir / "run_calls.js")],
+        ["node", "-e", runner_js()],
         input="\n".join(lines) + "\n", capture_output=True, text=True, env=node_env(env), timeout=timeout, cwd=node_dir,
     )
     if done.returncode != 0:

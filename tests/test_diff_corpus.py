@@ -90,5 +90,3 @@ def test_differences_name_paths_types_and_key_order() -> None:
     assert ".c: key order ['y', 'x'] != ['x', 'y']" in found
 
 
-def test_embedded_node_runner_is_tests_node_run_calls_js() -> None:
-    assert diff.RUNNER_JS == (Path(__file__).parent / "node" / "run_calls.js").read_text(encoding="utf-8")

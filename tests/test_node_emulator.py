@@ -1,7 +1,7 @@
 """The unmodified Node wx-server-sdk against the emulator's gateway (``serviceUrl: <emulator>/admin``).
 
 Every logistics method, every error code of the seed documents, the permission denial of a
-function token, strict mode. Node runs tests/node/run_calls.js (see tests/node_support.py).
+function token, strict mode. Node runs cloudfn/data/run_calls.js (see tests/node_support.py).
 """
 
 from __future__ import annotations
