@@ -196,6 +196,7 @@ class OpenAPI:
         self._convert_case = convert_case
         self._appid = appid
         self._version = version
+        self._namespaces: Dict[str, _Namespace] = {}
 
     def __call__(self, options: Optional[Mapping[str, Any]] = None, **kwargs: Any) -> "OpenAPI":
         merged = dict(options or {})
@@ -212,7 +213,10 @@ class OpenAPI:
     def __getattr__(self, namespace: str) -> "_Namespace":
         if namespace.startswith("__"):
             raise AttributeError(namespace)
-        return _Namespace(self, namespace)
+        found = self._namespaces.get(namespace)
+        if found is None:
+            found = self._namespaces.setdefault(namespace, _Namespace(self, namespace))
+        return found
 
     def __repr__(self) -> str:
         return f"<cloud.openapi convertCase={self._convert_case} appid={self._appid!r}>"
@@ -224,8 +228,14 @@ class _Namespace:
         self._namespace = namespace
 
     def __getattr__(self, name: str) -> Callable[..., Dict[str, Any]]:
+        """The method as a function, made once and kept on this namespace (a hot path)."""
         if name.startswith("__"):
             raise AttributeError(name)
+        call = self._make(name)
+        setattr(self, name, call)
+        return call
+
+    def _make(self, name: str) -> Callable[..., Dict[str, Any]]:
         api = f"{self._namespace}.{name}"
         openapi = self._openapi
 

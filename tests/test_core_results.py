@@ -148,3 +148,12 @@ def test_permission_list_blocks_unlisted_api_before_sending(stub: StubWeChat, mo
         cloud.openapi.logistics.addOrder({})
     assert (info.value.errCode, info.value.errMsg) == (-604101, "system error: error code: -604101")
     assert [c.path for c in stub.api_calls()] == [PATH]
+
+
+def test_methods_are_made_once_and_keep_their_options(sdk, stub: StubWeChat) -> None:
+    assert cloud.openapi.logistics.getPath is cloud.openapi.logistics.getPath
+    raw = cloud.openapi(convertCase=False).logistics.getPath
+    assert raw is not cloud.openapi.logistics.getPath
+    raw(delivery_id="TEST", waybill_id="W1")
+    assert stub.api_calls()[0].json == {"delivery_id": "TEST", "waybill_id": "W1"}
+    assert cloud.openapi.logistics.getPath.__doc__ == "Query a waybill's tracking path."
