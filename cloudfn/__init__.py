@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .config import DYNAMIC_CURRENT_ENV
-from .core import getWXContext, init
+from .core import Cloud, getWXContext, init, reset
 from .errors import ERR_CODE, CloudSDKError
 
 if TYPE_CHECKING:  # IDEs and type checkers see the typed view generated from the model
@@ -23,4 +23,4 @@ else:
     from .core import openapi
 
 __version__ = "0.1.0"
-__all__ = ["DYNAMIC_CURRENT_ENV", "ERR_CODE", "CloudSDKError", "getWXContext", "init", "openapi"]
+__all__ = ["DYNAMIC_CURRENT_ENV", "ERR_CODE", "Cloud", "CloudSDKError", "getWXContext", "init", "openapi", "reset"]

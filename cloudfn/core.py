@@ -65,6 +65,15 @@ class Client:
 
     def call(self, api: str, data: Any, convert_case: bool = True, appid: Optional[str] = None) -> Dict[str, Any]:
         """Call open API ``api`` (``logistics.bindAccount``) with ``data``; wx-server-sdk semantics."""
+        request = self.prepare(api, data, convert_case, appid)
+        return shape_result(self.transport(request.display).send(request), request.display, convert_case)
+
+    def prepare(self, api: str, data: Any, convert_case: bool = True, appid: Optional[str] = None) -> Request:
+        """Everything before I/O: model lookup, permission, case conversion, validation.
+
+        Raises :class:`CloudSDKError` for any problem, so nothing is sent. Shared by the
+        sync call path and :mod:`cloudfn.aio`.
+        """
         display = "openapi." + api
         namespace, _, name = api.partition(".")
         method = spec.method(name) if namespace == spec.model()["namespace"] else None
@@ -92,7 +101,7 @@ class Client:
         body = None
         if method["http"] == "POST":
             body = json.dumps(wire, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        request = Request(
+        return Request(
             api=api,
             method=method["http"],
             path=method["path"],
@@ -103,7 +112,6 @@ class Client:
             appid=appid,
             display=display,
         )
-        return shape_result(self.transport(display).send(request), display, convert_case)
 
 
 def _drop_none(value: Any) -> Any:
@@ -160,55 +168,133 @@ def _ok(display: str) -> Dict[str, Any]:
 
 # --------------------------------------------------------------------------- public API
 
-_client: Optional[Client] = None
-_client_lock = threading.Lock()
+
+def _merge(options: Optional[Mapping[str, Any]], kwargs: Mapping[str, Any]) -> Dict[str, Any]:
+    merged = dict(options or {})
+    merged.update(kwargs)
+    return merged
+
+
+class Cloud:
+    """An independent SDK instance: Node's ``new cloud.Cloud({...})``.
+
+    Each instance has its own configuration, transport, connections and (unless a shared
+    ``token_store`` is given) token cache. ``cloudfn.init`` / ``cloudfn.openapi`` act on a
+    default instance. Usable as a context manager; ``close()`` releases connections.
+    """
+
+    def __init__(self, options: Optional[Mapping[str, Any]] = None, **kwargs: Any) -> None:
+        self._options = _merge(options, kwargs)
+        self._client: Optional[Client] = None
+        self._lock = threading.Lock()
+        self.openapi = OpenAPI(self)
+        if self._options:
+            self._client = Client(resolve(self._options))  # bad options fail here, as in Node
+
+    def init(self, options: Optional[Mapping[str, Any]] = None, **kwargs: Any) -> None:
+        """(Re)configure this instance (Node: ``cloud.init({...})``)."""
+        client = Client(resolve(_merge(options, kwargs)))
+        with self._lock:
+            old, self._client = self._client, client
+        if old is not None:
+            old.close()
+
+    def client(self) -> Client:
+        """The configured client; ``init()`` with the constructor's options on first use."""
+        client = self._client
+        if client is None:
+            with self._lock:
+                if self._client is None:
+                    self._client = Client(resolve(self._options))
+                client = self._client
+        return client
+
+    def getWXContext(self) -> Dict[str, Any]:
+        """The invocation's context (the same for every instance: it comes from the environment)."""
+        return getWXContext()
+
+    def close(self) -> None:
+        """Release this instance's connections; it can be used again (it reconnects)."""
+        with self._lock:
+            client = self._client
+        if client is not None:
+            client.close()
+
+    def __enter__(self) -> "Cloud":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<cloudfn.Cloud {self._client.config!r}>" if self._client else "<cloudfn.Cloud (not initialised)>"
+
+
+_default: Optional[Cloud] = None
+_default_lock = threading.Lock()
+
+
+def default() -> Cloud:
+    """The instance behind the module-level ``init`` / ``openapi``."""
+    global _default
+    cloud = _default
+    if cloud is None:
+        with _default_lock:
+            if _default is None:
+                _default = Cloud()
+            cloud = _default
+    return cloud
 
 
 def init(options: Optional[Mapping[str, Any]] = None, **kwargs: Any) -> None:
     """Configure cloudfn (Node: ``cloud.init({...})``). Calling it again reconfigures."""
-    global _client
-    merged = dict(options or {})
-    merged.update(kwargs)
-    client = Client(resolve(merged))
-    with _client_lock:
-        old, _client = _client, client
-    if old is not None:
-        old.close()
+    default().init(options, **kwargs)
 
 
 def current() -> Client:
-    """The configured client; ``init()`` with defaults on first use, as Node allows."""
-    global _client
-    if _client is None:
-        with _client_lock:
-            if _client is None:
-                _client = Client(resolve({}))
-    return _client
+    """The default instance's client; ``init()`` with defaults on first use, as Node allows."""
+    return default().client()
+
+
+def reset() -> None:
+    """Drop the default instance (closing its connections); the next call starts afresh."""
+    global _default
+    with _default_lock:
+        old, _default = _default, None
+    if old is not None:
+        old.close()
 
 
 _NODE_OPTIONS = {"convertCase": "convert_case", "appid": "appid", "version": "version"}
 
 
 class OpenAPI:
-    """``cloud.openapi``: attribute access names the API, calling it sets options (Node's proxy)."""
+    """``cloud.openapi``: attribute access names the API, calling it sets options (Node's proxy).
 
-    def __init__(self, convert_case: bool = True, appid: Optional[str] = None, version: Optional[str] = None) -> None:
+    Bound to a :class:`Cloud`, or (``cloud=None``) to whatever the default instance is at call time.
+    """
+
+    def __init__(self, cloud: Optional[Cloud] = None, convert_case: bool = True, appid: Optional[str] = None, version: Optional[str] = None) -> None:
+        self._cloud = cloud
         self._convert_case = convert_case
         self._appid = appid
         self._version = version
         self._namespaces: Dict[str, _Namespace] = {}
 
     def __call__(self, options: Optional[Mapping[str, Any]] = None, **kwargs: Any) -> "OpenAPI":
-        merged = dict(options or {})
-        merged.update(kwargs)
+        merged = _merge(options, kwargs)
         unknown = set(merged) - set(_NODE_OPTIONS)
         if unknown:
             raise CloudSDKError(TCB_INVALID_PARAM, f"openapi:fail unknown option(s): {', '.join(sorted(unknown))}")
         return OpenAPI(
+            self._cloud,
             convert_case=merged.get("convertCase", self._convert_case) is not False,
             appid=merged.get("appid", self._appid),
             version=merged.get("version", self._version),
         )
+
+    def _client(self) -> Client:
+        return (self._cloud or default()).client()
 
     def __getattr__(self, namespace: str) -> "_Namespace":
         if namespace.startswith("__"):
@@ -242,7 +328,7 @@ class _Namespace:
         def call(data: Optional[Mapping[str, Any]] = None, **kwargs: Any) -> Dict[str, Any]:
             if kwargs:
                 data = {**(data or {}), **kwargs}
-            return current().call(api, data, openapi._convert_case, openapi._appid)
+            return openapi._client().call(api, data, openapi._convert_case, openapi._appid)
 
         m = spec.method(name) if self._namespace == spec.model()["namespace"] else None
         call.__name__ = name

@@ -8,7 +8,6 @@ from typing import Any, Dict, Iterator
 import pytest
 
 import cloudfn as cloud
-from cloudfn import core
 from cloudfn.tokens import MemoryTokenStore
 from tests.stub_server import StubWeChat
 
@@ -24,11 +23,9 @@ def clean_cloudfn_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     for key in list(os.environ):
         if key.startswith(_PREFIXES):
             monkeypatch.delenv(key, raising=False)
-    core._client = None
+    cloud.reset()
     yield
-    if core._client is not None:
-        core._client.close()
-    core._client = None
+    cloud.reset()
 
 
 @pytest.fixture

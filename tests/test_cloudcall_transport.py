@@ -213,9 +213,9 @@ def test_secrets_never_show_in_reprs_or_logs(emu: Emulator, monkeypatch: pytest.
 
 def test_missing_credentials_for_the_real_gateway_fail_before_any_network_call() -> None:
     config = resolve({"transport": "cloudcall", "env": "prod-1a2b", "api_token": "t"}, environ={"TENCENTCLOUD_REGION": "ap-shanghai"})
-    cloud.core._client = cloud.core.Client(config)
+    client = cloud.core.Client(config)
     with pytest.raises(CloudSDKError) as info:
-        cloud.openapi.logistics.getPath(GET_PATH)
+        client.call("logistics.getPath", GET_PATH)
     assert info.value.errCode == -501007
     assert info.value.errMsg == ("openapi.logistics.getPath:fail -501007 invalid parameters. "
                                  "missing secretId or secretKey of tencent cloud, please set secretId and secretKey in config")

@@ -107,11 +107,7 @@ def sdk(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[Any], Any]]:
         return cloudfn.openapi.logistics
 
     yield point
-    from cloudfn import core
-
-    if core._client is not None:
-        core._client.close()
-    core._client = None
+    cloudfn.reset()
 
 
 def capture_router(appid: str, token: str = TOKEN, aes_key: Any = None) -> "tuple[Router, List[Dict[str, Any]]]":

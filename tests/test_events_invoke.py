@@ -28,7 +28,6 @@ def invoke(name: str, event: Dict[str, Any], **env: str) -> "subprocess.Complete
 
 def test_path_receiver_invoked_with_the_event_dict_the_emulator_pushed(monkeypatch):
     import cloudfn
-    from cloudfn import core
     from cloudfn.tokens import MemoryTokenStore
 
     router, seen = capture_router(APPID)
@@ -43,9 +42,7 @@ def test_path_receiver_invoked_with_the_event_dict_the_emulator_pushed(monkeypat
             assert emu.pusher.drain(20)
     finally:
         recv.close()
-        if core._client is not None:
-            core._client.close()
-        core._client = None
+        cloudfn.reset()
     pushed = seen[-1]  # what a CloudBase message-push trigger hands to main_handler
     done = invoke("path_receiver", pushed)
     assert done.returncode == 0, done.stderr

@@ -43,8 +43,4 @@ def cloudfn_env(cloudfn_emulator: Any, monkeypatch: pytest.MonkeyPatch) -> Itera
     monkeypatch.setenv("WX_APPSECRET", cloudfn_emulator.secret)
     cloudfn.init(transport="https", token_store=MemoryTokenStore())
     yield cloudfn
-    from cloudfn import core
-
-    if core._client is not None:
-        core._client.close()
-    core._client = None
+    cloudfn.reset()
