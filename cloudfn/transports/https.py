@@ -54,10 +54,14 @@ class HttpsTransport(HttpTransport):
         token = self.token(request)
         response = self.http(request, request.path, {"access_token": token}, request.body)
         if token_error(response):
-            self.store.invalidate(self.appid, token)
-            token = self.token(request)
+            token = self.refresh(request, token)
             response = self.http(request, request.path, {"access_token": token}, request.body)
         return response
+
+    def refresh(self, request: Request, rejected: str) -> str:
+        """A token to use instead of ``rejected`` (which WeChat refused with 40001/40014/42001)."""
+        self.store.invalidate(self.appid, rejected)
+        return self.token(request)
 
     def token(self, request: Request) -> str:
         """A fresh access token, fetched single-flight when the store has none."""
