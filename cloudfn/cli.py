@@ -23,16 +23,29 @@ SUBCOMMANDS = {
 }
 
 
+def _nearest(word: str) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(word.lower(), list(SUBCOMMANDS), n=1, cutoff=0.6)
+    return f": did you mean {close[0]!r}?" if close else ""
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = argparse.ArgumentParser(prog="cloudfn", description="WeChat logistics open API for Python serverless functions.")
+    parser.add_argument("-V", "--version", action="store_true", help="print the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (_, summary) in SUBCOMMANDS.items():
         sub.add_parser(name, help=summary, add_help=False)
+    if argv and argv[0] in ("-V", "--version"):
+        from . import __version__
+
+        print(f"cloudfn {__version__}")
+        return 0
     if not argv or argv[0] in ("-h", "--help") or argv[0] not in SUBCOMMANDS:
         if argv and argv[0] not in ("-h", "--help"):
             parser.print_usage(sys.stderr)
-            print(f"cloudfn: error: unknown command {argv[0]!r} (choose from {', '.join(SUBCOMMANDS)})", file=sys.stderr)
+            print(f"cloudfn: error: unknown command {argv[0]!r}{_nearest(argv[0])} (choose from {', '.join(SUBCOMMANDS)})", file=sys.stderr)
             return 2
         parser.print_help()
         return 0

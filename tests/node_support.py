@@ -34,25 +34,41 @@ def node_missing() -> Optional[str]:
     return None
 
 
-def ensure_installed(node_dir: Path = NODE_DIR) -> Path:
-    """Install tests/node's packages when node_modules lacks wx-server-sdk; returns the directory."""
+class NodeUnavailable(Exception):
+    """Node tests cannot run here (no node/npm, or the npm registry cannot be reached)."""
+
+
+# What npm prints when it cannot reach the registry (DNS, refused, reset, timed out, offline).
+_NETWORK_MARKERS = ("ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "ECONNRESET", "ENETUNREACH", "EHOSTUNREACH", "ENOTCACHED")
+
+
+def ensure_installed(node_dir: Path = NODE_DIR, env: Optional[Mapping[str, str]] = None) -> Path:
+    """Install tests/node's packages when node_modules lacks wx-server-sdk; returns the directory.
+
+    Raises :class:`NodeUnavailable` when npm cannot reach its registry, RuntimeError for any other failure.
+    """
     if (node_dir / "node_modules" / "wx-server-sdk" / "package.json").is_file():
         return node_dir
     command = ["npm", "ci"] if (node_dir / "package-lock.json").is_file() else ["npm", "install"]
     command += ["--no-audit", "--no-fund", "--loglevel=error"]
-    done = subprocess.run(command, cwd=node_dir, capture_output=True, text=True, timeout=600)
+    done = subprocess.run(command, cwd=node_dir, capture_output=True, text=True, timeout=600, env=dict(env) if env is not None else None)
     if done.returncode != 0:
+        if any(marker in done.stderr for marker in _NETWORK_MARKERS):
+            raise NodeUnavailable(f"the npm registry is unreachable, so wx-server-sdk cannot be installed ({' '.join(command[:2])} failed)")
         raise RuntimeError(f"{' '.join(command)} failed in {node_dir} (exit {done.returncode}):\n{done.stderr[-4000:]}")
     return node_dir
 
 
 @pytest.fixture(scope="session")
 def node_sdk() -> Path:
-    """tests/node with wx-server-sdk installed (skips when Node/npm is absent)."""
+    """tests/node with wx-server-sdk installed (skips, with the reason, when Node/npm or the registry is unavailable)."""
     reason = node_missing()
     if reason:
         pytest.skip(reason)
-    return ensure_installed()
+    try:
+        return ensure_installed()
+    except NodeUnavailable as exc:
+        pytest.skip(str(exc))
 
 
 def node_env(extra: Optional[Mapping[str, str]] = None) -> Dict[str, str]:
