@@ -47,6 +47,7 @@ HOSTILE: Dict[str, bytes] = {
     "deep JSON": nest(b"[", b"]"),
     "deep XML": fill(b"<a>", b"<xml>", b""),
     "JSON list of empty lists": b'{"a":[' + b"[]," * ((MIB - 8) // 3) + b"[]]}",
+    "JSON string of brackets": b'{"Event":"x","a":"' + b"[{" * ((MIB - 30) // 2) + b'"}',
     "billion laughs, UTF-16LE": (LAUGHS + "x" * ((MIB - 2 * len(LAUGHS)) // 2 - 16) + "</Pad></xml>").encode("utf-16-le"),
 }
 

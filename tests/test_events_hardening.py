@@ -11,7 +11,7 @@ from typing import Any, Dict, List
 import pytest
 
 from cloudfn import CloudSDKError
-from cloudfn.events import PushConfig, Router, crypto, errors, from_xml, parse_http, to_xml
+from cloudfn.events import PushConfig, Router, crypto, errors, from_xml, http_status, parse_http, to_xml
 from tests.test_events_crypto import AES_KEY, APPID, TOKEN
 from tests.test_events_dispatch import ADD_EVENT, PATH_EVENT, signed
 
@@ -140,6 +140,7 @@ def test_a_body_over_the_limit_is_refused_unread_with_413():
     query, body = signed(json.dumps(dict(PATH_EVENT, Pad="x" * 5000)).encode())
     err = rejected(router, query, body)
     assert err.errCode == errors.BODY_TOO_LARGE == -40014 and "4096" in err.errMsg
+    assert http_status(err.errCode) == 413 and http_status(errors.VALIDATE_SIGNATURE_ERROR) == 403
     for b64 in (False, True):
         query, body = signed(json.dumps(dict(PATH_EVENT, Pad="x" * 5000)).encode())
         out = router.main_handler(gateway(query, body, b64), None)
@@ -161,18 +162,21 @@ def test_the_default_limit_is_one_mebibyte_and_configurable_from_the_environment
     [
         b"[" * 100_000 + b"]" * 100_000,
         b'{"a":' * 50_000 + b"1" + b"}" * 50_000,
+        b"[" * 5_000 + b"]" * 5_000,
         b'{"Event":"add_express_path","x":' + b"[1," * 600 + b"1" + b"]" * 600 + b"}",
         b"<xml>" + b"<a>" * 100_000 + b"</a>" * 100_000 + b"</xml>",
         b"<xml>" + b"<a>" * 600 + b"x" + b"</a>" * 600 + b"</xml>",
     ],
-    ids=["json-deep-list", "json-deep-object", "json-600", "xml-deep", "xml-600"],
+    ids=["json-deep-list", "json-deep-object", "json-5000", "json-600", "xml-deep", "xml-600"],
 )
 def test_deep_nesting_is_a_parse_error_never_a_recursion_error(body):
     calls: List[Dict[str, Any]] = []
     router = router_with(calls, aes_key=None)
     query, _ = signed(b"")
     err = rejected(router, query, body)
-    assert err.errCode == errors.PARSE_ERROR and "deep" in err.errMsg
+    assert err.errCode == errors.PARSE_ERROR and ("deep" in err.errMsg or "too many" in err.errMsg)
+    # JSON with more openers than a push holds values is refused before decoding, as too many
+    assert "too many" in err.errMsg if body.startswith((b"[" * 6_000, b'{"a":' * 6_000)) else "deeper than 32" in err.errMsg
     query, _ = signed(b"")
     out = router.main_handler(gateway(query, body), None)
     assert out["statusCode"] == 403 and json.loads(out["body"])["errCode"] == errors.PARSE_ERROR
@@ -239,6 +243,15 @@ def test_more_values_than_a_push_holds_are_refused(body):
     query, _ = signed(b"")
     err = rejected(router_with(calls, aes_key=None), query, body)
     assert err.errCode == errors.PARSE_ERROR and "too many" in err.errMsg and calls == []
+
+
+def test_brackets_and_commas_inside_strings_do_not_count_as_values():
+    calls: List[Dict[str, Any]] = []
+    router = router_with(calls, aes_key=None)
+    text = '\\"[{,' * 20_000 + '\\"]'
+    query, body = signed(json.dumps(dict(PATH_EVENT, Remark=text, Note=["[,{"] * 100)).encode())
+    assert router.handle_http("POST", query, body)[0] == 200
+    assert calls[0]["Remark"] == text and calls[0]["Note"] == ["[,{"] * 100
 
 
 def test_repeated_elements_keep_every_value_in_order():

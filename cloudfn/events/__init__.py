@@ -11,7 +11,7 @@ from __future__ import annotations
 from .config import DEFAULT_MAX_AGE, DEFAULT_MAX_BODY, NonceCache, PushConfig
 from .crypto import decrypt, encrypt, encrypted_reply, msg_signature, signature
 from .dispatch import ALIASES, PROVIDER_EVENTS, Router, event_name, provider_reply
-from .errors import EVENT_ERR_CODE
+from .errors import EVENT_ERR_CODE, http_status
 from .parse import Message, parse, parse_http
 from .wire import from_xml, to_xml
 
@@ -30,6 +30,7 @@ __all__ = [
     "encrypted_reply",
     "event_name",
     "from_xml",
+    "http_status",
     "msg_signature",
     "parse",
     "parse_http",
