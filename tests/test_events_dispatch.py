@@ -61,7 +61,9 @@ def signed(body: bytes, token: str = TOKEN, ts: int = 0, nonce: str = "", aes: b
 
 
 def make_router(**kw):
-    router = Router(token=TOKEN, aes_key=AES_KEY, appid=APPID, **kw)
+    """A router with the example EncodingAESKey (safe mode only) unless ``aes_key=None`` (plain mode)."""
+    kw.setdefault("aes_key", AES_KEY)
+    router = Router(token=TOKEN, appid=APPID, **kw)
     calls = []
 
     @router.on("onPathUpdate")
@@ -115,7 +117,7 @@ def test_cloudbase_trigger_dict_reaches_the_handler_unchanged():
 
 
 def test_event_dict_from_a_mini_program_call_is_not_a_push(monkeypatch):
-    router, calls = make_router()
+    router, calls = make_router(aes_key=None)
     monkeypatch.setenv("TCB_SOURCE", "wx_client,scf")
     with pytest.raises(CloudSDKError) as info:
         router.main_handler(dict(PATH_EVENT), None)
@@ -128,7 +130,7 @@ def test_event_dict_from_a_mini_program_call_is_not_a_push(monkeypatch):
 
 
 def test_api_gateway_event_json_plain():
-    router, calls = make_router()
+    router, calls = make_router(aes_key=None)
     query, body = signed(json.dumps(PATH_EVENT, ensure_ascii=False).encode())
     out = router.main_handler({"httpMethod": "POST", "queryString": query, "body": body.decode(), "headers": {}, "isBase64Encoded": False}, None)
     assert out["statusCode"] == 200 and out["body"] == "success"
@@ -136,7 +138,7 @@ def test_api_gateway_event_json_plain():
 
 
 def test_api_gateway_event_base64_xml_with_repeated_actions():
-    router, calls = make_router()
+    router, calls = make_router(aes_key=None)
     xml = to_xml(PATH_EVENT).encode()
     assert xml.count(b"<Actions>") == 2 and b"<![CDATA[SF]]>" in xml and b"<Version>3</Version>" in xml
     query, body = signed(xml)
@@ -152,7 +154,7 @@ def test_xml_with_a_single_action_still_gives_a_list():
 
 
 def test_xml_doctype_is_refused():
-    router, calls = make_router()
+    router, calls = make_router(aes_key=None)
     query, body = signed(b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]><xml><Event>&a;</Event></xml>')
     with pytest.raises(CloudSDKError) as info:
         router.handle_http("POST", query, body)
@@ -160,7 +162,7 @@ def test_xml_doctype_is_refused():
 
 
 def test_provider_reply_echoes_and_swaps_fields_json():
-    router, calls = make_router()
+    router, calls = make_router(aes_key=None)
     query, body = signed(json.dumps(ADD_EVENT, ensure_ascii=False).encode())
     status, ctype, out = router.handle_http("POST", query, body)
     reply = json.loads(out)
@@ -175,7 +177,7 @@ def test_provider_reply_echoes_and_swaps_fields_json():
 
 
 def test_provider_reply_in_xml_for_an_xml_push():
-    router, _ = make_router()
+    router, _ = make_router(aes_key=None)
     query, body = signed(to_xml(ADD_EVENT).encode())
     status, ctype, out = router.handle_http("POST", query, body)
     assert status == 200 and ctype.startswith("application/xml")
@@ -256,7 +258,8 @@ def test_wrong_appid_in_the_ciphertext_is_rejected_over_http():
     router, calls = make_router()
     ts, nonce = str(int(time.time())), "77"
     enc = crypto.encrypt(json.dumps(ADD_EVENT), AES_KEY, "wxsomeoneelse00000")
-    query = {"timestamp": ts, "nonce": nonce, "encrypt_type": "aes", "msg_signature": crypto.msg_signature(TOKEN, ts, nonce, enc)}
+    query = {"timestamp": ts, "nonce": nonce, "signature": crypto.signature(TOKEN, ts, nonce), "encrypt_type": "aes",
+             "msg_signature": crypto.msg_signature(TOKEN, ts, nonce, enc)}  # fmt: skip
     with pytest.raises(CloudSDKError) as info:
         router.handle_http("POST", query, json.dumps({"Encrypt": enc}).encode())
     assert info.value.errCode == errors.VALIDATE_APPID_ERROR == -40005
@@ -274,13 +277,13 @@ def test_stale_timestamp_is_rejected(age):
 
 
 def test_max_age_is_configurable():
-    router, calls = make_router(max_age=5000)
+    router, calls = make_router(aes_key=None, max_age=5000)
     query, body = signed(json.dumps(PATH_EVENT).encode(), ts=int(time.time()) - 1000)
     assert router.handle_http("POST", query, body)[0] == 200 and len(calls) == 1
 
 
 def test_replay_is_rejected_and_a_fresh_nonce_is_accepted():
-    router, calls = make_router()
+    router, calls = make_router(aes_key=None)
     query, body = signed(json.dumps(PATH_EVENT).encode(), nonce="1234567")
     assert router.handle_http("POST", query, body)[0] == 200
     with pytest.raises(CloudSDKError) as info:

@@ -124,3 +124,23 @@ def test_packaged_receivers_run_from_their_zip(tmp_path):
     assert done.returncode == 0, done.stderr
     expected = {"Quota": 9, "ResultCode": 0, "ToUserName": "team", "FromUserName": "carrier", "Event": "get_quota"}
     assert expected.items() <= json.loads(done.stdout).items()
+
+
+def test_provider_receiver_refuses_a_downgraded_push_unless_compat_mode_and_answers_413_above_the_limit():
+    event = {"ToUserName": "gh_carrier", "FromUserName": "oWeChatTeam", "CreateTime": int(time.time()), "MsgType": "event",
+             "Event": "get_quota", "BizID": "biz-1"}  # fmt: skip
+    ts, nonce = str(int(time.time())), "5150"
+    query = {"timestamp": ts, "nonce": nonce, "signature": crypto.signature(TOKEN, ts, nonce)}  # a plain push
+    gateway = {"httpMethod": "POST", "path": "/provider", "queryString": query, "headers": {}, "body": json.dumps(event), "isBase64Encoded": False}
+    env = {"WX_PUSH_TOKEN": TOKEN, "WX_PUSH_AES_KEY": AES_KEY, "WX_APPID": APPID, "PROVIDER_QUOTA": "12"}
+    done = invoke("provider_receiver", gateway, **env)
+    out = json.loads(done.stdout)
+    assert done.returncode == 0 and out["statusCode"] == 403 and json.loads(out["body"])["errCode"] == -40001
+    done = invoke("provider_receiver", gateway, WX_PUSH_COMPAT="1", **env)
+    out = json.loads(done.stdout)
+    assert out["statusCode"] == 200 and json.loads(out["body"])["Quota"] == 12
+    big = dict(gateway, body=json.dumps(dict(event, Pad="x" * 3000)))
+    done = invoke("provider_receiver", big, WX_PUSH_COMPAT="1", WX_PUSH_MAX_BODY="2048", **env)
+    out = json.loads(done.stdout)
+    assert out["statusCode"] == 413 and json.loads(out["body"])["errCode"] == -40014
+    assert "Traceback" not in done.stderr

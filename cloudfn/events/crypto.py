@@ -50,7 +50,7 @@ def msg_signature(token: str, timestamp: Union[str, int], nonce: Union[str, int]
 
 def same(a: Optional[str], b: str) -> bool:
     """Constant-time comparison of two hex signatures (case-insensitive)."""
-    return a is not None and hmac.compare_digest(a.lower().encode("ascii", "replace"), b.lower().encode("ascii"))
+    return isinstance(a, str) and hmac.compare_digest(a.lower().encode("ascii", "replace"), b.lower().encode("ascii"))
 
 
 def aes_key(encoding_aes_key: Optional[str]) -> bytes:

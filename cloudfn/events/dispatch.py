@@ -15,7 +15,9 @@
 Handlers get the event dict with the platform's keys. For provider events the router fills
 the reply's echo fields (ToUserName/FromUserName swapped, CreateTime, MsgType, Event and the
 Token/OrderID/BizID/WayBillID echoes); ``add_express_path`` is answered ``success``. A reply
-to a safe-mode push is encrypted.
+to a safe-mode push is encrypted. With an EncodingAESKey only safe-mode pushes are accepted,
+unless ``Router(compat=True)`` (WeChat's compatible mode); bodies over ``max_body`` bytes
+(default 1 MiB) are refused unread. The event tables live in ``tables``.
 """
 
 from __future__ import annotations
@@ -25,30 +27,17 @@ import logging
 import time
 from typing import Any, Callable, Dict, Mapping, Optional, Tuple, Union
 
+from ..errors import CloudSDKError
 from . import crypto, wire
-from .errors import VALIDATE_SIGNATURE_ERROR, push_error
-from .parse import Message, PushConfig, gateway_parts, is_gateway_event, parse, parse_http
+from .errors import VALIDATE_SIGNATURE_ERROR, http_status, push_error
+from .parse import Message, PushConfig, gateway_query, is_gateway_event, parse, parse_http
+from .tables import ALIASES, ECHO_FIELDS, PROVIDER_EVENTS
+
+__all__ = ["ALIASES", "PROVIDER_EVENTS", "Router", "event_name", "provider_reply"]
 
 log = logging.getLogger("cloudfn.events")
 
 Handler = Callable[[Dict[str, Any]], Any]
-
-# wx-server-sdk style names -> the platform's Event values
-ALIASES: Dict[str, str] = {
-    "onpathupdate": "add_express_path",
-    "onaddorder": "add_waybill",
-    "oncancelorder": "cancel_waybill",
-    "oncheckbusiness": "check_biz",
-    "ongetquota": "get_quota",
-}
-# request fields a provider reply echoes, per event (reply fields per the event pages)
-ECHO_FIELDS: Dict[str, Tuple[str, ...]] = {
-    "add_waybill": ("Token", "OrderID", "BizID", "WayBillID"),
-    "cancel_waybill": ("BizID", "OrderID", "WayBillID"),
-    "check_biz": ("BizID",),
-    "get_quota": ("BizID",),
-}
-PROVIDER_EVENTS = tuple(ECHO_FIELDS)
 
 
 def event_name(name: str) -> str:
@@ -86,8 +75,14 @@ class Router:
         appid: Optional[str] = None,
         max_age: Optional[float] = None,
         config: Optional[PushConfig] = None,
+        *,
+        compat: Optional[bool] = None,
+        max_body: Optional[int] = None,
     ) -> None:
+        """``compat=True`` accepts plain pushes although an EncodingAESKey is set (WeChat's
+        compatible mode, 兼容模式); ``max_body`` is the largest body read, in bytes."""
         self._args = (token, aes_key, appid, max_age)
+        self._compat, self._max_body = compat, max_body
         self._config = config
         self.handlers: Dict[str, Handler] = {}
 
@@ -95,7 +90,7 @@ class Router:
     def config(self) -> PushConfig:
         """Resolved on first use, so env vars set after import (by ``cloudfn invoke``) count."""
         if self._config is None:
-            self._config = PushConfig.resolve(*self._args)
+            self._config = PushConfig.resolve(*self._args, compat=self._compat, max_body=self._max_body)
         return self._config
 
     def on(self, name: str) -> Callable[[Handler], Handler]:
@@ -161,16 +156,22 @@ class Router:
 
         A CloudBase push dict gets the reply object; an API-gateway event gets the gateway's
         integration response ``{"isBase64Encoded", "statusCode", "headers", "body"}`` (a
-        rejected push: 403 with the error, no handler run).
+        rejected push: 403, or 413 for an oversized body, with the error; no handler run).
         """
-        from ..errors import CloudSDKError
-
         if isinstance(event, Mapping) and is_gateway_event(event):
-            method = str(event.get("httpMethod") or "POST")
-            try:
-                status, ctype, body = self.handle_http(method, *gateway_parts(event))
-            except CloudSDKError as err:
-                log.warning("push rejected: %s", err.errMsg)
-                status, ctype, body = 403, "application/json; charset=utf-8", json.dumps(err.to_dict(), ensure_ascii=False).encode("utf-8")
-            return {"isBase64Encoded": False, "statusCode": status, "headers": {"Content-Type": ctype}, "body": body.decode("utf-8")}
+            return self.gateway_response(event)
         return self.handle(event)
+
+    def gateway_response(self, event: Mapping[str, Any], now: Optional[float] = None) -> Dict[str, Any]:
+        """The API-gateway integration response to a gateway event (query checked before the body is read)."""
+        try:
+            if str(event.get("httpMethod") or "POST").upper() == "GET":
+                status, ctype, body = self.handle_http("GET", gateway_query(event), b"", now)
+            else:
+                message = parse(event, self.config, now)
+                status, (ctype, body) = 200, self.render(self.dispatch(message), message)
+        except CloudSDKError as err:
+            log.warning("push rejected: %s", err.errMsg)
+            status, ctype = http_status(err.errCode), "application/json; charset=utf-8"
+            body = json.dumps(err.to_dict(), ensure_ascii=False).encode("utf-8")
+        return {"isBase64Encoded": False, "statusCode": status, "headers": {"Content-Type": ctype}, "body": body.decode("utf-8")}

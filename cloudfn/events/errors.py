@@ -2,9 +2,10 @@
 
 -40001 .. -40011 are the return codes of WeChat's own message-crypt sample library
 (``WXBizMsgCrypt``, downloadable from the message-push docs), so a failure reads the same
-as in WeChat's PHP/Java/Python samples. -40012 and -40013 are cloudfn's additions for the
-two checks the sample does not make (stale timestamp, replayed nonce). Every failure is
-raised as ``cloudfn.CloudSDKError(errCode, errMsg)``; no handler runs.
+as in WeChat's PHP/Java/Python samples. -40012 .. -40014 are cloudfn's additions for the
+checks the sample does not make (stale timestamp, replayed nonce, oversized body). Every
+failure is raised as ``cloudfn.CloudSDKError(errCode, errMsg)``; no handler runs. Over HTTP a
+rejection is answered 413 for an oversized body and 403 for everything else (``http_status``).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ ILLEGAL_BUFFER = -40008  # decrypted buffer malformed (padding, length field)
 DECODE_BASE64_ERROR = -40010
 STALE_TIMESTAMP = -40012  # cloudfn: timestamp outside the accepted window
 REPLAYED_MESSAGE = -40013  # cloudfn: (timestamp, nonce) already accepted within the window
+BODY_TOO_LARGE = -40014  # cloudfn: body above the accepted size, refused unread
 
 EVENT_ERR_CODE: Dict[int, str] = {
     VALIDATE_SIGNATURE_ERROR: "signature validation failed",
@@ -37,7 +39,13 @@ EVENT_ERR_CODE: Dict[int, str] = {
     DECODE_BASE64_ERROR: "base64 decode failed",
     STALE_TIMESTAMP: "stale timestamp",
     REPLAYED_MESSAGE: "replayed message",
+    BODY_TOO_LARGE: "body too large",
 }
+
+
+def http_status(code: int) -> int:
+    """The HTTP status answering a rejection: 413 for an oversized body, else 403."""
+    return 413 if code == BODY_TOO_LARGE else 403
 
 
 def push_error(code: int, detail: str) -> CloudSDKError:

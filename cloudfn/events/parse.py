@@ -11,24 +11,33 @@ Three input forms:
   "isBase64Encoded": false, ...}``, ``queryStringParameters`` also accepted);
 - a raw HTTP request: ``parse_http(query, body)``.
 
-HTTP forms are verified: ``signature`` (plain mode) or ``msg_signature`` over ``Encrypt`` (safe
-mode) with the configured token, the timestamp must lie within ``max_age`` seconds of now, and
-a (timestamp, nonce) pair is accepted once within that window. Safe-mode bodies are
-decrypted and their appid checked. Every failure is a ``CloudSDKError`` (codes in
-``cloudfn.events.errors``).
+HTTP forms are verified in this order, each step before anything later is read:
+
+1. the query: ``signature`` (token, timestamp, nonce), a timestamp within ``max_age`` seconds
+   of now, and the mode: with an EncodingAESKey only safe mode (``encrypt_type=aes`` with a
+   ``msg_signature``) unless ``compat`` is set;
+2. the body's size (at most ``max_body`` bytes, else -40014, unread);
+3. the body (JSON or XML, linear, depth-limited), then in safe mode ``msg_signature`` over its
+   ``Encrypt``, decryption and the appid inside; the clear fields a compatible-mode body
+   also carries are ignored (no signature covers them);
+4. the (timestamp, nonce) pair, accepted once within the window.
+
+Every failure is a ``CloudSDKError`` (codes in ``cloudfn.events.errors``).
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
 import os
-import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Dict, Mapping, Optional, Union
 
 from . import crypto, wire
+from .config import DEFAULT_MAX_AGE, DEFAULT_MAX_BODY, NonceCache, PushConfig
 from .errors import (
+    BODY_TOO_LARGE,
     COMPUTE_SIGNATURE_ERROR,
     PARSE_ERROR,
     REPLAYED_MESSAGE,
@@ -37,77 +46,11 @@ from .errors import (
     push_error,
 )
 
-DEFAULT_MAX_AGE = 300  # seconds
+__all__ = ["DEFAULT_MAX_AGE", "DEFAULT_MAX_BODY", "Message", "NonceCache", "PushConfig", "parse", "parse_http"]
+
 # getWXContext().SOURCE values of a function called by a mini program (wx.cloud.callFunction),
 # whose event dict the caller wrote: never a platform push
 CLIENT_SOURCES = frozenset({"wx_client", "wx_devtools"})
-
-
-class NonceCache:
-    """Remembers accepted (timestamp, nonce) pairs for ``window`` seconds. Thread-safe."""
-
-    def __init__(self, window: float = DEFAULT_MAX_AGE) -> None:
-        self.window = window
-        self._seen: Dict[str, float] = {}
-        self._lock = threading.Lock()
-
-    def add(self, key: str, now: Optional[float] = None) -> bool:
-        """Record ``key``; False when it was already recorded within the window."""
-        t = time.time() if now is None else now
-        with self._lock:
-            if len(self._seen) > 1024:
-                for k in [k for k, exp in self._seen.items() if exp <= t]:
-                    del self._seen[k]
-            exp = self._seen.get(key)
-            if exp is not None and exp > t:
-                return False
-            self._seen[key] = t + self.window
-            return True
-
-    def discard(self, key: str) -> None:
-        """Forget ``key`` (a handler failed: let the platform's retry through)."""
-        with self._lock:
-            self._seen.pop(key, None)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._seen.clear()
-
-
-@dataclass
-class PushConfig:
-    """Token, EncodingAESKey and appid; ``None`` fields come from the environment."""
-
-    token: Optional[str] = None
-    aes_key: Optional[str] = field(default=None, repr=False)
-    appid: Optional[str] = None
-    max_age: float = DEFAULT_MAX_AGE
-    replay: Optional[NonceCache] = None
-    reject_client_calls: bool = True
-
-    def __repr__(self) -> str:  # never show the token or key
-        token, key = "set" if self.token else None, "set" if self.aes_key else None
-        return f"PushConfig(token={token}, aes_key={key}, appid={self.appid!r}, max_age={self.max_age})"
-
-    @classmethod
-    def resolve(
-        cls,
-        token: Optional[str] = None,
-        aes_key: Optional[str] = None,
-        appid: Optional[str] = None,
-        max_age: Optional[float] = None,
-        environ: Optional[Mapping[str, str]] = None,
-    ) -> "PushConfig":
-        """Arguments over ``WX_PUSH_TOKEN`` / ``WX_PUSH_AES_KEY`` / ``WX_APPID`` / ``WX_PUSH_MAX_AGE``."""
-        env = os.environ if environ is None else environ
-        age = max_age if max_age is not None else float(env.get("WX_PUSH_MAX_AGE") or DEFAULT_MAX_AGE)
-        return cls(
-            token=token if token is not None else (env.get("WX_PUSH_TOKEN") or None),
-            aes_key=aes_key if aes_key is not None else (env.get("WX_PUSH_AES_KEY") or None),
-            appid=appid if appid is not None else (env.get("WX_APPID") or None),
-            max_age=age,
-            replay=NonceCache(age),
-        )
 
 
 @dataclass
@@ -133,32 +76,45 @@ def is_gateway_event(event: Mapping[str, Any]) -> bool:
     return ("body" in event or "httpMethod" in event) and any(k in event for k in ("queryString", "queryStringParameters", "httpMethod", "headers"))
 
 
-def gateway_parts(event: Mapping[str, Any]) -> "tuple[Dict[str, str], bytes]":
+def gateway_query(event: Mapping[str, Any]) -> Dict[str, str]:
+    """The query parameters of an API-gateway event (first value of a repeated one)."""
     query = event.get("queryString") or event.get("queryStringParameters") or {}
     if not isinstance(query, Mapping):
         raise push_error(PARSE_ERROR, "queryString is not an object")
-    body = event.get("body") or ""
-    if isinstance(body, str):
-        raw = body.encode("utf-8")
-        if event.get("isBase64Encoded"):
-            try:
-                raw = base64.b64decode(raw)
-            except ValueError:
-                raise push_error(PARSE_ERROR, "isBase64Encoded body is not base64") from None
-    elif isinstance(body, (bytes, bytearray)):
-        raw = bytes(body)
-    else:
-        raise push_error(PARSE_ERROR, "body is not text")
     flat = {str(k): (v[0] if isinstance(v, list) and v else v) for k, v in query.items()}
-    return {k: str(v) for k, v in flat.items() if v is not None}, raw
+    return {k: str(v) for k, v in flat.items() if v is not None}
+
+
+def _too_large(size: int, limit: int) -> None:
+    if size > limit:
+        raise push_error(BODY_TOO_LARGE, f"body of {size} bytes is over the {limit}-byte limit (max_body / WX_PUSH_MAX_BODY)")
+
+
+def gateway_body(event: Mapping[str, Any], max_body: int = DEFAULT_MAX_BODY) -> bytes:
+    """The body bytes of an API-gateway event; refused unread (-40014) above ``max_body`` bytes."""
+    body = event.get("body") or ""
+    if isinstance(body, (bytes, bytearray)):
+        _too_large(len(body), max_body)
+        return bytes(body)
+    if not isinstance(body, str):
+        raise push_error(PARSE_ERROR, "body is not text")
+    b64 = bool(event.get("isBase64Encoded"))
+    _too_large(len(body) // 4 * 3 if b64 else len(body), max_body)  # before decoding anything
+    try:
+        raw = base64.b64decode(body) if b64 else body.encode("utf-8")
+    except (binascii.Error, ValueError):
+        raise push_error(PARSE_ERROR, "isBase64Encoded body is not base64 (or holds a lone surrogate)") from None
+    _too_large(len(raw), max_body)
+    return raw
 
 
 def parse(event: Union[Mapping[str, Any], bytes, str], config: Optional[PushConfig] = None, now: Optional[float] = None) -> Message:
     """A verified ``Message`` from a CloudBase push dict or an SCF API-gateway event."""
     cfg = config or PushConfig.resolve()
     if isinstance(event, Mapping) and is_gateway_event(event):
-        query, body = gateway_parts(event)
-        return parse_http(query, body, cfg, now)
+        query = gateway_query(event)
+        checked = _verify_query(query, cfg, now)
+        return _read_body(checked, gateway_body(event, cfg.max_body), cfg, now)
     if isinstance(event, Mapping):
         source = os.environ.get("TCB_SOURCE", "")
         if cfg.reject_client_calls and CLIENT_SOURCES & set(source.split(",")):
@@ -182,32 +138,72 @@ def _check_time(timestamp: Optional[str], cfg: PushConfig, now: Optional[float])
     return ts
 
 
-def parse_http(query: Mapping[str, str], body: Union[bytes, str], config: Optional[PushConfig] = None, now: Optional[float] = None) -> Message:
-    """A verified ``Message`` from a raw HTTP push (query dict + body bytes, JSON or XML)."""
-    cfg = config or PushConfig.resolve()
-    raw = body.encode("utf-8") if isinstance(body, str) else bytes(body)
+@dataclass
+class _Checked:
+    """What the query established: the push's time, nonce and mode."""
+
+    query: Mapping[str, str]
+    timestamp: int
+    nonce: str
+    encrypted: bool
+    raw_timestamp: str  # as signed
+
+
+def _verify_query(query: Mapping[str, str], cfg: PushConfig, now: Optional[float]) -> _Checked:
+    """Step 1: signature, time and mode, from the query alone."""
     if not cfg.token:
         raise push_error(COMPUTE_SIGNATURE_ERROR, "no push token configured (pass token= or set WX_PUSH_TOKEN)")
-    timestamp, nonce = query.get("timestamp"), query.get("nonce")
+    timestamp, nonce = str(query.get("timestamp", "")), query.get("nonce")
     if not nonce:
         raise push_error(VALIDATE_SIGNATURE_ERROR, "nonce query parameter missing")
-    outer, fmt = wire.loads(raw)
-    encrypted = "Encrypt" in outer or query.get("encrypt_type") == "aes"
+    if not crypto.same(query.get("signature"), crypto.signature(cfg.token, timestamp, nonce)):
+        raise push_error(VALIDATE_SIGNATURE_ERROR, "signature does not match token, timestamp and nonce")
+    ts = _check_time(timestamp, cfg, now)
+    encrypted = str(query.get("encrypt_type", "")).lower() == "aes"
     if encrypted:
+        if not query.get("msg_signature"):
+            raise push_error(VALIDATE_SIGNATURE_ERROR, "encrypt_type=aes without a msg_signature query parameter")
+        crypto.aes_key(cfg.aes_key)  # -40004 now rather than after reading the body
+    elif cfg.aes_key and not cfg.compat:
+        raise push_error(
+            VALIDATE_SIGNATURE_ERROR,
+            "plaintext push refused: an EncodingAESKey is configured, so pushes must be encrypted "
+            "(encrypt_type=aes, msg_signature, Encrypt); set compat=True (WX_PUSH_COMPAT=1) to accept plain pushes",
+        )
+    return _Checked(query, ts, nonce, encrypted, timestamp)
+
+
+def _read_body(checked: _Checked, raw: bytes, cfg: PushConfig, now: Optional[float]) -> Message:
+    """Steps 3 and 4: the body, its ciphertext, and the replay record."""
+    outer, fmt = wire.loads(raw)
+    if checked.encrypted:
         enc = outer.get("Encrypt")
         if not isinstance(enc, str) or not enc:
             raise push_error(PARSE_ERROR, "safe-mode body has no Encrypt text")
-        if not crypto.same(query.get("msg_signature"), crypto.msg_signature(cfg.token, str(timestamp), nonce, enc)):
+        expected = crypto.msg_signature(cfg.token or "", checked.raw_timestamp, checked.nonce, enc)
+        if not crypto.same(checked.query.get("msg_signature"), expected):
             raise push_error(VALIDATE_SIGNATURE_ERROR, "msg_signature does not match token, timestamp, nonce and Encrypt")
-    elif not crypto.same(query.get("signature"), crypto.signature(cfg.token, str(timestamp), nonce)):
-        raise push_error(VALIDATE_SIGNATURE_ERROR, "signature does not match token, timestamp and nonce")
-    ts = _check_time(timestamp, cfg, now)
-    if encrypted:
-        plain = crypto.decrypt(outer["Encrypt"], cfg.aes_key or "", cfg.appid)
-        event, _ = wire.loads(plain)
+        event, _ = wire.loads(crypto.decrypt(enc, cfg.aes_key or "", cfg.appid))
+    elif "Encrypt" in outer:
+        raise push_error(VALIDATE_SIGNATURE_ERROR, "an encrypted body arrived without encrypt_type=aes and msg_signature")
     else:
         event = outer
-    key = f"{ts}:{nonce}"
+    key = f"{checked.timestamp}:{checked.nonce}"
     if cfg.replay is not None and not cfg.replay.add(key, now):
         raise push_error(REPLAYED_MESSAGE, "this timestamp and nonce were already accepted")
-    return Message(event=event, source="http", fmt=fmt, encrypted=encrypted, timestamp=str(ts), nonce=nonce, replay_key=key)
+    return Message(event, "http", fmt, checked.encrypted, str(checked.timestamp), checked.nonce, replay_key=key)
+
+
+def parse_http(query: Mapping[str, str], body: Union[bytes, str], config: Optional[PushConfig] = None, now: Optional[float] = None) -> Message:
+    """A verified ``Message`` from a raw HTTP push (query dict + body bytes, JSON or XML)."""
+    cfg = config or PushConfig.resolve()
+    checked = _verify_query(query, cfg, now)
+    if not isinstance(body, (bytes, bytearray, str)):
+        raise push_error(PARSE_ERROR, f"body is {type(body).__name__}, not bytes or text")
+    _too_large(len(body), cfg.max_body)
+    try:
+        raw = body.encode("utf-8") if isinstance(body, str) else bytes(body)
+    except UnicodeEncodeError:
+        raise push_error(PARSE_ERROR, "body text holds a lone surrogate") from None
+    _too_large(len(raw), cfg.max_body)
+    return _read_body(checked, raw, cfg, now)

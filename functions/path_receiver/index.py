@@ -6,7 +6,9 @@ Deploy with ``cloudfn deploy path_receiver`` and route the message push to it:
   Event ``add_express_path``): ``event`` is the decoded push dict, already verified by the platform;
 - HTTP (API gateway / HTTP access service) as the mini program's message-push URL: ``event`` is the
   gateway event; the signature (and in safe mode msg_signature + AES) is checked with
-  ``WX_PUSH_TOKEN`` / ``WX_PUSH_AES_KEY`` / ``WX_APPID`` before the handler runs.
+  ``WX_PUSH_TOKEN`` / ``WX_PUSH_AES_KEY`` / ``WX_APPID`` before the handler runs. With
+  ``WX_PUSH_AES_KEY`` set only encrypted pushes are accepted (``WX_PUSH_COMPAT=1`` for WeChat's
+  compatible mode); bodies over ``WX_PUSH_MAX_BODY`` bytes (1 MiB) are answered 413 unread.
 
 The handler logs one JSON line per update and answers ``success``, as the platform expects.
 """

@@ -8,7 +8,8 @@
 - ``get_quota`` (onGetQuota): ``Quota`` = env ``PROVIDER_QUOTA`` (default 500).
 
 The router echoes ToUserName/FromUserName (swapped), CreateTime, MsgType, Event, Token, OrderID,
-BizID and WayBillID around each answer, and encrypts the reply to a safe-mode push. Keep the
+BizID and WayBillID around each answer, and encrypts the reply to a safe-mode push (with
+``WX_PUSH_AES_KEY`` set, plain pushes are refused unless ``WX_PUSH_COMPAT=1``). Keep the
 ``Token`` of an accepted order: ``cloud.openapi.logistics.updatePath`` needs it to move the parcel.
 """
 
