@@ -244,6 +244,7 @@ def _check_settings(entry: Mapping[str, Any], where: str, manifest: bool) -> Non
                 raise ManifestError(f"{where}{dot}envVariables key {key!r} is not a valid variable name")
             if not isinstance(value, str):
                 raise ManifestError(f"{where}{dot}envVariables.{key} must be a string, got {_show(value)}")
+            _check_env_value(value, f"{where}{dot}envVariables.{key}", entry.get("name") if manifest else None, where)
         size = sum(len(k.encode()) + len(v.encode()) for k, v in env.items())
         if size > ENV_VARIABLES_MAX_BYTES:
             raise ManifestError(f"{where}{dot}envVariables must total at most 4 KB, got {size} bytes")
@@ -251,6 +252,20 @@ def _check_settings(entry: Mapping[str, Any], where: str, manifest: bool) -> Non
         raise ManifestError(f"{where}{dot}installDependency must be true or false, got {_show(entry['installDependency'])}")
     if "description" in entry and not isinstance(entry["description"], str):
         raise ManifestError(f"{where}{dot}description must be a string, got {_show(entry['description'])}")
+
+
+def _check_env_value(value: str, where: str, name: Optional[str], label: str) -> None:
+    """Refuse what no process environment can hold: a NUL, or text that is not UTF-8 (a lone surrogate)."""
+    if "\x00" in value:
+        problem = "contains a NUL character"
+    else:
+        try:
+            value.encode("utf-8")
+            return
+        except UnicodeEncodeError:
+            problem = "contains a lone surrogate (not UTF-8 text)"
+    function = repr(name) if name else repr(os.path.basename(os.path.dirname(os.path.abspath(label.rstrip(":")))))
+    raise ManifestError(f"{where} of function {function} {problem}, which no environment variable can hold")
 
 
 def _resolve(name: str, directory: str, entry: Mapping[str, Any], listed: bool) -> Function:
