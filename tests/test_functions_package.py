@@ -71,8 +71,8 @@ def test_zip_holds_the_function_cloudfn_and_dependencies_only(tmp_path: Path, ve
 def test_same_inputs_give_the_same_bytes(tmp_path: Path, vendor_dir: Path) -> None:
     project = manifest.find(str(ROOT))
     fn = project.function("logistics")
-    first, count, _ = package.build(project, fn, vendor_dir=str(vendor_dir))
-    second, _, _ = package.build(project, fn, vendor_dir=str(vendor_dir))
+    first, count, *_ = package.build(project, fn, vendor_dir=str(vendor_dir))
+    second, *_ = package.build(project, fn, vendor_dir=str(vendor_dir))
     assert first == second
     (tmp_path / "a.zip").write_bytes(first)
     infos = _names(tmp_path / "a.zip")
@@ -118,7 +118,7 @@ def test_no_deps_and_install_dependency_false_skip_vendoring(tmp_path: Path) -> 
     root = write_project(tmp_path / "proj", {"envId": "e1", "functions": [{"name": "lean", "installDependency": False}]})
     write_function(root / "functions" / "lean", "def main_handler(event, context):\n    return 1\n")
     project = manifest.find(str(root))
-    data, _, _ = package.build(project, project.function("lean"))
+    data, *_ = package.build(project, project.function("lean"))
     (tmp_path / "lean.zip").write_bytes(data)
     names = _names(tmp_path / "lean.zip")
     assert "index.py" in names and "cloudfn/__init__.py" in names
@@ -160,7 +160,7 @@ def test_handler_module_must_exist(tmp_path: Path) -> None:
 def test_repo_functions_all_package(tmp_path: Path, vendor_dir: Path) -> None:
     project = manifest.find(str(ROOT))
     for name in ("logistics", "updatePrinter", "updatePrinterTagid", "bindAccount", "updatePath"):
-        data, _, _ = package.build(project, project.function(name), vendor_dir=str(vendor_dir))
+        data, *_ = package.build(project, project.function(name), vendor_dir=str(vendor_dir))
         path = tmp_path / f"{name}.zip"
         path.write_bytes(data)
         with zipfile.ZipFile(path) as z:

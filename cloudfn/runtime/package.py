@@ -4,8 +4,9 @@ Contents: the function folder (``index.py`` at the root, ``config.json``, its ot
 files), the ``cloudfn`` package, and the runtime dependencies (``requests``,
 ``python-dotenv`` plus the function's ``requirements.txt``) vendored for the function's
 runtime with ``pip install --target --only-binary=:all: --platform manylinux2014_x86_64
---python-version X.Y``: SCF installs no Python dependencies online. Never packed:
-``__pycache__``, ``*.pyc``, ``tests``, ``.env`` and other dot-files, console scripts.
+--python-version X.Y``: SCF installs no Python dependencies online. What of the function
+folder is packed (no symlink out of it, no secret, ``.cloudfnignore``) is decided by
+:mod:`cloudfn.runtime.selection`; console scripts and test suites of wheels are dropped.
 
 The vendored folder is cached under ``.cloudfn/cache/`` keyed by runtime and
 dependency list; ``--vendor-dir`` (or ``CLOUDFN_VENDOR_DIR``) uses a folder you built.
@@ -24,10 +25,11 @@ import subprocess
 import sys
 import tempfile
 import zipfile
-from typing import Dict, Iterable, List, Optional, Tuple
+from typing import Dict, Iterable, List, NamedTuple, Optional, Tuple
 
 from . import manifest
 from .manifest import Function, ManifestError, Project
+from .selection import SelectionError, select
 
 RUNTIME_DEPS = ("requests", "python-dotenv")
 PLATFORM = "manylinux2014_x86_64"
@@ -47,6 +49,16 @@ class PackageError(Exception):
     """Packaging failed; ``str()`` is the one line to print."""
 
 
+class Built(NamedTuple):
+    """A built zip and what went into it."""
+
+    data: bytes
+    count: int  # files in the zip
+    unzipped: int  # their total size
+    secrets: List[Tuple[str, str]]  # function-folder files skipped as secret: (name, why)
+    ignored: int  # function-folder files excluded by .cloudfnignore
+
+
 def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("function", metavar="NAME|DIR", help="a function named in config.json, or a function folder")
     parser.add_argument("-o", "--output", metavar="ZIP", help="where to write the zip (default dist/<name>.zip)")
@@ -59,18 +71,34 @@ def run(args: argparse.Namespace) -> int:
     try:
         project = manifest.find()
         fn = project.function(args.function)
-        data, count, unzipped = build(project, fn, vendor_dir=args.vendor_dir, no_deps=args.no_deps)
+        built = build(project, fn, vendor_dir=args.vendor_dir, no_deps=args.no_deps)
     except (ManifestError, PackageError) as e:
         print(f"cloudfn package: {e}", file=sys.stderr)
         return 2
     out = args.output or os.path.join(project.root, "dist", f"{fn.name}.zip")
     os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
     with open(out, "wb") as f:
-        f.write(data)
-    print(f"{out}: {len(data)} bytes ({_mb(len(data))}), {count} files, {_mb(unzipped)} unzipped")
-    for warning in limits(len(data), unzipped):
+        f.write(built.data)
+    report_skipped(built, "cloudfn package")
+    print(f"{out}: {summary(built)}")
+    for warning in limits(len(built.data), built.unzipped):
         print(f"cloudfn package: warning: {warning}", file=sys.stderr)
     return 0
+
+
+def report_skipped(built: Built, prefix: str) -> None:
+    """One stderr line per file skipped as secret."""
+    for name, why in built.secrets:
+        print(f"{prefix}: skipped as secret: {name} ({why})", file=sys.stderr)
+
+
+def summary(built: Built) -> str:
+    """``N bytes (X MB), C files, Y MB unzipped, S skipped as secret, I ignored by .cloudfnignore``."""
+    size = len(built.data)
+    return (
+        f"{size} bytes ({_mb(size)}), {built.count} files, {_mb(built.unzipped)} unzipped, "
+        f"{len(built.secrets)} skipped as secret, {built.ignored} ignored by .cloudfnignore"
+    )
 
 
 def limits(size: int, unzipped: int) -> List[str]:
@@ -86,12 +114,15 @@ def limits(size: int, unzipped: int) -> List[str]:
     return found
 
 
-def build(project: Project, fn: Function, vendor_dir: Optional[str] = None, no_deps: bool = False) -> Tuple[bytes, int, int]:
-    """The zip bytes, the number of files and their total unzipped size."""
+def build(project: Project, fn: Function, vendor_dir: Optional[str] = None, no_deps: bool = False) -> Built:
+    """The zip of ``fn`` and what went into it."""
     import cloudfn
 
-    files: Dict[str, str] = {}  # archive name -> source path; first source wins
-    _add_tree(files, fn.directory, "", _SKIP_DIRS)
+    try:
+        chosen = select(fn.directory, project.root)
+    except SelectionError as e:
+        raise PackageError(f"{fn.name}: {e}") from None
+    files: Dict[str, str] = dict(chosen.files)  # archive name -> source path; first source wins
     if not any(name == fn.handler_module + ".py" or name.startswith(fn.handler_module + "/") for name in files):
         raise PackageError(f"{fn.directory}: handler module {fn.handler_module}.py is missing")
     _add_tree(files, os.path.dirname(os.path.abspath(cloudfn.__file__)), "cloudfn/", _SKIP_DIRS)
@@ -100,7 +131,8 @@ def build(project: Project, fn: Function, vendor_dir: Optional[str] = None, no_d
         if not os.path.isdir(vendor):
             raise PackageError(f"vendor folder {vendor} does not exist")
         _add_tree(files, vendor, "", _VENDOR_SKIP_DIRS)
-    return _zip(files)
+    data, count, unzipped = _zip(files)
+    return Built(data, count, unzipped, chosen.secrets, chosen.ignored)
 
 
 def dependencies(fn: Function) -> List[str]:
