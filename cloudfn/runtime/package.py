@@ -53,7 +53,7 @@ class Built(NamedTuple):
     """A built zip and what went into it."""
 
     data: bytes
-    count: int  # files in the zip
+    files: int  # entries in the zip
     unzipped: int  # their total size
     secrets: List[Tuple[str, str]]  # function-folder files skipped as secret: (name, why)
     ignored: int  # function-folder files excluded by .cloudfnignore
@@ -96,7 +96,7 @@ def summary(built: Built) -> str:
     """``N bytes (X MB), C files, Y MB unzipped, S skipped as secret, I ignored by .cloudfnignore``."""
     size = len(built.data)
     return (
-        f"{size} bytes ({_mb(size)}), {built.count} files, {_mb(built.unzipped)} unzipped, "
+        f"{size} bytes ({_mb(size)}), {built.files} files, {_mb(built.unzipped)} unzipped, "
         f"{len(built.secrets)} skipped as secret, {built.ignored} ignored by .cloudfnignore"
     )
 
