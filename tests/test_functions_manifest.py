@@ -87,7 +87,7 @@ def _mutate(path: str, value: Any) -> Dict[str, Any]:
         ("functions[2].timeout", 0, "config.json: functions[2].timeout must be an integer 1-900, got 0"),
         ("functions[0].timeout", 901, "config.json: functions[0].timeout must be an integer 1-900, got 901"),
         ("functions[0].timeout", True, "config.json: functions[0].timeout must be an integer 1-900, got true"),
-        ("functions[1].runtime", "Python2.7", 'config.json: functions[1].runtime must be one of Python3.9, Python3.10, got "Python2.7"'),
+        ("functions[1].runtime", "Python2.7", 'config.json: functions[1].runtime must be one of Python3.9, Python3.10, Python3.11, got "Python2.7"'),
         ("functions[1].memorySize", 100, "config.json: functions[1].memorySize must be 64 or a multiple of 128"),
         ("functions[0].handler", "index", 'config.json: functions[0].handler must look like "index.main_handler"'),
         ("functions[0].name", "1abc", "config.json: functions[0].name must start with a letter"),

@@ -23,7 +23,11 @@ VENDORED = ("requests", "urllib3", "idna", "certifi", "charset_normalizer", "dot
 @pytest.fixture(scope="session")
 def vendor_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A pre-built dependency folder (copied from this interpreter's packages) so tests need no pip."""
-    target = tmp_path_factory.mktemp("vendor")
+    return build_vendor_dir(tmp_path_factory.mktemp("vendor"))
+
+
+def build_vendor_dir(target: Path) -> Path:
+    """Fill ``target`` with this interpreter's copies of the runtime dependencies, plus what pip leaves that must not ship."""
     for name in VENDORED:
         spec = importlib.util.find_spec(name)
         assert spec is not None and spec.origin, name
@@ -63,7 +67,10 @@ def test_zip_holds_the_function_cloudfn_and_dependencies_only(tmp_path: Path, ve
     for required in ("index.py", "config.json", "helper.py", "templates/label.html", "cloudfn/__init__.py",
                      "cloudfn/data/logistics.json", "cloudfn/transports/https.py", "requests/__init__.py", "dotenv/__init__.py"):  # fmt: skip
         assert required in names, required
-    assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
+    assert "stale.pyc" not in names  # the folder's own byte code never ships; only fresh, checked .pyc files may
+    with zipfile.ZipFile(out) as z:
+        assert not [n for n in names if n.endswith(".pyc") and z.read(n) == b"junk"]
+    assert not [n for n in names if n.endswith(".pyc") and n.replace("__pycache__/", "").split(".")[0] + ".py" not in names]
     assert not [n for n in names if n.startswith(("tests/", "bin/")) or n.endswith(".env")]
     assert not [n for n in names if "/tests/" in n]
 

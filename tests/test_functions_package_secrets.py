@@ -35,7 +35,7 @@ def _zip(out: Path) -> Dict[str, bytes]:
 
 
 def _function_files(contents: Dict[str, bytes]) -> List[str]:
-    return sorted(n for n in contents if not n.startswith("cloudfn/"))
+    return sorted(n for n in contents if not n.startswith("cloudfn/") and not n.endswith(".pyc"))
 
 
 # --------------------------------------------------------------------------- symlinks

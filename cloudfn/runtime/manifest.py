@@ -3,7 +3,7 @@
 The manifest is modelled on CloudBase's ``cloudbaserc.json``::
 
     {"envId": "my-env-1a2b", "region": "ap-shanghai", "functionRoot": "functions",
-     "functions": [{"name": "logistics", "runtime": "Python3.9", "handler": "index.main_handler",
+     "functions": [{"name": "logistics", "runtime": "Python3.11", "handler": "index.main_handler",
                     "timeout": 10, "memorySize": 128, "envVariables": {}, "installDependency": true}]}
 
 A function folder holds ``index.py`` and its own ``config.json`` in CloudBase's format,
@@ -25,11 +25,11 @@ from typing import Any, Dict, List, Mapping, Optional, Tuple
 MANIFEST = "config.json"
 DEFAULT_FUNCTION_ROOT = "functions"
 DEFAULT_REGION = "ap-shanghai"
-DEFAULT_RUNTIME = "Python3.9"
+DEFAULT_RUNTIME = "Python3.11"  # CloudBase's recommended Python runtime
 DEFAULT_HANDLER = "index.main_handler"
 DEFAULT_TIMEOUT = 3  # SCF's default, seconds
 DEFAULT_MEMORY = 128
-RUNTIMES = {"Python3.9": "3.9", "Python3.10": "3.10"}
+RUNTIMES = {"Python3.9": "3.9", "Python3.10": "3.10", "Python3.11": "3.11"}
 ENV_VARIABLES_MAX_BYTES = 4096  # SCF: 4 KB of environment variables per function
 
 _TOP_KEYS = {"envId", "region", "functionRoot", "functions", "$schema", "version"}
