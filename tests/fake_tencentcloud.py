@@ -240,7 +240,7 @@ class FakeTencentCloud:
             raise ApiError("MissingParameter", "FunctionName is required")
         if (namespace, name) in self.functions:
             raise ApiError("ResourceInUse.Function", f"function {name} already exists")
-        if params.get("Runtime") not in ("Python3.9", "Python3.10"):
+        if params.get("Runtime") not in ("Python3.9", "Python3.10", "Python3.11"):
             raise ApiError("InvalidParameterValue.Runtime", f"Runtime {params.get('Runtime')!r} is not supported")
         data = self._code((params.get("Code") or {}).get("ZipFile"))
         config = {k: v for k, v in params.items() if k not in ("Code", "FunctionName", "Namespace")}

@@ -229,3 +229,19 @@ def test_fake_rejects_a_tampered_body(fake: FakeTencentCloud) -> None:
         client.GetFunction(request)
     assert getattr(info.value, "code", None) == "AuthFailure.SignatureFailure"
     assert seen
+
+
+def test_deploy_packs_by_the_same_rules(project: Path, fake: FakeTencentCloud, creds: None, capsys: pytest.CaptureFixture) -> None:
+    fn = project / "functions" / "shipper"
+    (fn / "prod.env").write_text("WX_APPSECRET=must-not-ship\n")
+    (fn / "settings.py").symlink_to(project / ".env-outside")
+    (project / ".env-outside").write_text("X=1\n")
+    code, _, err = deploy(fake, capsys)
+    assert code == 1
+    assert err.strip().splitlines()[-1].startswith("deploy failed: shipper: settings.py is a symlink to ")
+    assert "CreateFunction" not in fake.actions()
+    (fn / "settings.py").unlink()
+    code, _, err = deploy(fake, capsys)
+    assert code == 0, err
+    assert "deploy: skipped as secret: prod.env (matches *.env)" in err.splitlines()
+    assert "prod.env" not in fake.functions[(ENV_ID, "shipper")].files()

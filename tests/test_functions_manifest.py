@@ -87,7 +87,7 @@ def _mutate(path: str, value: Any) -> Dict[str, Any]:
         ("functions[2].timeout", 0, "config.json: functions[2].timeout must be an integer 1-900, got 0"),
         ("functions[0].timeout", 901, "config.json: functions[0].timeout must be an integer 1-900, got 901"),
         ("functions[0].timeout", True, "config.json: functions[0].timeout must be an integer 1-900, got true"),
-        ("functions[1].runtime", "Python2.7", 'config.json: functions[1].runtime must be one of Python3.9, Python3.10, got "Python2.7"'),
+        ("functions[1].runtime", "Python2.7", 'config.json: functions[1].runtime must be one of Python3.9, Python3.10, Python3.11, got "Python2.7"'),
         ("functions[1].memorySize", 100, "config.json: functions[1].memorySize must be 64 or a multiple of 128"),
         ("functions[0].handler", "index", 'config.json: functions[0].handler must look like "index.main_handler"'),
         ("functions[0].name", "1abc", "config.json: functions[0].name must start with a letter"),
@@ -175,3 +175,40 @@ def test_events_functions_may_be_listed_before_their_folders_exist(tmp_path: Pat
     assert project.names() == ["path_receiver", "provider_receiver"]
     with pytest.raises(ManifestError, match="unknown function 'path_receiver': no folder"):
         project.function("path_receiver")
+
+
+# --------------------------------------------------------------------------- values no environment can hold
+
+
+@pytest.mark.parametrize(("value", "why"), [("a\u0000b", "NUL"), ("\ud800", "surrogate")])
+def test_env_value_the_os_cannot_hold_is_a_manifest_error(value: str, why: str, tmp_path: Path) -> None:
+    data = copy.deepcopy(GOOD)
+    data["functions"][1]["envVariables"] = {"K": "v", "BAD_VAR": value}
+    with pytest.raises(ManifestError) as info:
+        manifest.parse(data, str(tmp_path))
+    text = str(info.value)
+    assert text.startswith("config.json: functions[1].envVariables.BAD_VAR"), text
+    assert "'b'" in text and why in text and "\n" not in text
+
+
+def test_invoke_reports_a_nul_in_env_variables_as_a_manifest_error(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from tests.functions_support import base_env
+
+    root = tmp_path / "proj"
+    root.mkdir()
+    (root / "config.json").write_text('{"functions": [{"name": "nul", "envVariables": {"OK": "1", "TOKEN": "x\\u0000y"}}]}')
+    write_function(root / "functions" / "nul", "def main_handler(e, c):\n    return 1\n")
+    fn_root = tmp_path / "fnproj"
+    write_function(fn_root / "functions" / "own", "def main_handler(e, c):\n    return 1\n")
+    (fn_root / "functions" / "own" / "config.json").write_text('{"envVariables": {"SECRET_X": "\\u0000"}}')
+    for cwd, name, label in ((root, "nul", "config.json: functions[0].envVariables.TOKEN"),
+                             (fn_root, "own", "functions/own/config.json: envVariables.SECRET_X")):  # fmt: skip
+        proc = subprocess.run([sys.executable, "-m", "cloudfn.cli", "invoke", name], env=base_env(), cwd=str(cwd), capture_output=True, text=True)
+        assert proc.returncode == 2, proc.stderr
+        assert "Traceback" not in proc.stderr
+        lines = proc.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("cloudfn invoke: " + label), lines
+        assert repr(name) in lines[0] and "NUL" in lines[0]

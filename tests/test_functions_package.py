@@ -23,7 +23,11 @@ VENDORED = ("requests", "urllib3", "idna", "certifi", "charset_normalizer", "dot
 @pytest.fixture(scope="session")
 def vendor_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A pre-built dependency folder (copied from this interpreter's packages) so tests need no pip."""
-    target = tmp_path_factory.mktemp("vendor")
+    return build_vendor_dir(tmp_path_factory.mktemp("vendor"))
+
+
+def build_vendor_dir(target: Path) -> Path:
+    """Fill ``target`` with this interpreter's copies of the runtime dependencies, plus what pip leaves that must not ship."""
     for name in VENDORED:
         spec = importlib.util.find_spec(name)
         assert spec is not None and spec.origin, name
@@ -63,7 +67,10 @@ def test_zip_holds_the_function_cloudfn_and_dependencies_only(tmp_path: Path, ve
     for required in ("index.py", "config.json", "helper.py", "templates/label.html", "cloudfn/__init__.py",
                      "cloudfn/data/logistics.json", "cloudfn/transports/https.py", "requests/__init__.py", "dotenv/__init__.py"):  # fmt: skip
         assert required in names, required
-    assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
+    assert "stale.pyc" not in names  # the folder's own byte code never ships; only fresh, checked .pyc files may
+    with zipfile.ZipFile(out) as z:
+        assert not [n for n in names if n.endswith(".pyc") and z.read(n) == b"junk"]
+    assert not [n for n in names if n.endswith(".pyc") and n.replace("__pycache__/", "").split(".")[0] + ".py" not in names]
     assert not [n for n in names if n.startswith(("tests/", "bin/")) or n.endswith(".env")]
     assert not [n for n in names if "/tests/" in n]
 
@@ -71,8 +78,8 @@ def test_zip_holds_the_function_cloudfn_and_dependencies_only(tmp_path: Path, ve
 def test_same_inputs_give_the_same_bytes(tmp_path: Path, vendor_dir: Path) -> None:
     project = manifest.find(str(ROOT))
     fn = project.function("logistics")
-    first, count, _ = package.build(project, fn, vendor_dir=str(vendor_dir))
-    second, _, _ = package.build(project, fn, vendor_dir=str(vendor_dir))
+    first, count, *_ = package.build(project, fn, vendor_dir=str(vendor_dir))
+    second, *_ = package.build(project, fn, vendor_dir=str(vendor_dir))
     assert first == second
     (tmp_path / "a.zip").write_bytes(first)
     infos = _names(tmp_path / "a.zip")
@@ -118,7 +125,7 @@ def test_no_deps_and_install_dependency_false_skip_vendoring(tmp_path: Path) -> 
     root = write_project(tmp_path / "proj", {"envId": "e1", "functions": [{"name": "lean", "installDependency": False}]})
     write_function(root / "functions" / "lean", "def main_handler(event, context):\n    return 1\n")
     project = manifest.find(str(root))
-    data, _, _ = package.build(project, project.function("lean"))
+    data, *_ = package.build(project, project.function("lean"))
     (tmp_path / "lean.zip").write_bytes(data)
     names = _names(tmp_path / "lean.zip")
     assert "index.py" in names and "cloudfn/__init__.py" in names
@@ -160,7 +167,7 @@ def test_handler_module_must_exist(tmp_path: Path) -> None:
 def test_repo_functions_all_package(tmp_path: Path, vendor_dir: Path) -> None:
     project = manifest.find(str(ROOT))
     for name in ("logistics", "updatePrinter", "updatePrinterTagid", "bindAccount", "updatePath"):
-        data, _, _ = package.build(project, project.function(name), vendor_dir=str(vendor_dir))
+        data, *_ = package.build(project, project.function(name), vendor_dir=str(vendor_dir))
         path = tmp_path / f"{name}.zip"
         path.write_bytes(data)
         with zipfile.ZipFile(path) as z:

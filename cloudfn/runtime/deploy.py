@@ -66,7 +66,9 @@ def run(args: argparse.Namespace) -> int:
                 data = f.read()
         else:
             _progress(f"packaging {fn.name} ({fn.runtime}, handler {fn.handler})")
-            data, _, _ = package.build(project, fn, vendor_dir=args.vendor_dir)
+            built = package.build(project, fn, vendor_dir=args.vendor_dir)
+            package.report_skipped(built, "deploy")
+            data = built.data
         _progress(f"package {len(data)} bytes; deploying to namespace {env_id} in {region}")
         client = make_client(credential, region, args.endpoint)
         deploy(client, fn, env_id, data, poll=args.poll_interval, wait=args.wait)

@@ -115,6 +115,8 @@ def build(
     """The child's environment and the SCF ``context`` for one invocation."""
     env = dict(base if base is not None else environment(project.root))
     env.update(fn.env_variables)
+    if env.get("CLOUDFN_TOKEN_DIR") and not os.path.isabs(env["CLOUDFN_TOKEN_DIR"]):  # never a token in the function folder
+        env["CLOUDFN_TOKEN_DIR"] = os.path.join(project.root, env["CLOUDFN_TOKEN_DIR"])
     namespace = env_id or DEFAULT_NAMESPACE
     scf = {
         "TENCENTCLOUD_RUNENV": "SCF",

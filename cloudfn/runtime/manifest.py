@@ -3,7 +3,7 @@
 The manifest is modelled on CloudBase's ``cloudbaserc.json``::
 
     {"envId": "my-env-1a2b", "region": "ap-shanghai", "functionRoot": "functions",
-     "functions": [{"name": "logistics", "runtime": "Python3.9", "handler": "index.main_handler",
+     "functions": [{"name": "logistics", "runtime": "Python3.11", "handler": "index.main_handler",
                     "timeout": 10, "memorySize": 128, "envVariables": {}, "installDependency": true}]}
 
 A function folder holds ``index.py`` and its own ``config.json`` in CloudBase's format,
@@ -25,11 +25,11 @@ from typing import Any, Dict, List, Mapping, Optional, Tuple
 MANIFEST = "config.json"
 DEFAULT_FUNCTION_ROOT = "functions"
 DEFAULT_REGION = "ap-shanghai"
-DEFAULT_RUNTIME = "Python3.9"
+DEFAULT_RUNTIME = "Python3.11"  # CloudBase's recommended Python runtime
 DEFAULT_HANDLER = "index.main_handler"
 DEFAULT_TIMEOUT = 3  # SCF's default, seconds
 DEFAULT_MEMORY = 128
-RUNTIMES = {"Python3.9": "3.9", "Python3.10": "3.10"}
+RUNTIMES = {"Python3.9": "3.9", "Python3.10": "3.10", "Python3.11": "3.11"}
 ENV_VARIABLES_MAX_BYTES = 4096  # SCF: 4 KB of environment variables per function
 
 _TOP_KEYS = {"envId", "region", "functionRoot", "functions", "$schema", "version"}
@@ -244,6 +244,7 @@ def _check_settings(entry: Mapping[str, Any], where: str, manifest: bool) -> Non
                 raise ManifestError(f"{where}{dot}envVariables key {key!r} is not a valid variable name")
             if not isinstance(value, str):
                 raise ManifestError(f"{where}{dot}envVariables.{key} must be a string, got {_show(value)}")
+            _check_env_value(value, f"{where}{dot}envVariables.{key}", entry.get("name") if manifest else None, where)
         size = sum(len(k.encode()) + len(v.encode()) for k, v in env.items())
         if size > ENV_VARIABLES_MAX_BYTES:
             raise ManifestError(f"{where}{dot}envVariables must total at most 4 KB, got {size} bytes")
@@ -251,6 +252,20 @@ def _check_settings(entry: Mapping[str, Any], where: str, manifest: bool) -> Non
         raise ManifestError(f"{where}{dot}installDependency must be true or false, got {_show(entry['installDependency'])}")
     if "description" in entry and not isinstance(entry["description"], str):
         raise ManifestError(f"{where}{dot}description must be a string, got {_show(entry['description'])}")
+
+
+def _check_env_value(value: str, where: str, name: Optional[str], label: str) -> None:
+    """Refuse what no process environment can hold: a NUL, or text that is not UTF-8 (a lone surrogate)."""
+    if "\x00" in value:
+        problem = "contains a NUL character"
+    else:
+        try:
+            value.encode("utf-8")
+            return
+        except UnicodeEncodeError:
+            problem = "contains a lone surrogate (not UTF-8 text)"
+    function = repr(name) if name else repr(os.path.basename(os.path.dirname(os.path.abspath(label.rstrip(":")))))
+    raise ManifestError(f"{where} of function {function} {problem}, which no environment variable can hold")
 
 
 def _resolve(name: str, directory: str, entry: Mapping[str, Any], listed: bool) -> Function:

@@ -2,10 +2,13 @@
 
 Contents: the function folder (``index.py`` at the root, ``config.json``, its other
 files), the ``cloudfn`` package, and the runtime dependencies (``requests``,
-``python-dotenv`` plus the function's ``requirements.txt``) vendored for the function's
-runtime with ``pip install --target --only-binary=:all: --platform manylinux2014_x86_64
---python-version X.Y``: SCF installs no Python dependencies online. Never packed:
-``__pycache__``, ``*.pyc``, ``tests``, ``.env`` and other dot-files, console scripts.
+``python-dotenv`` plus the function's ``requirements.txt``) vendored with pip for the
+function's declared runtime and checked against its ``Requires-Python``
+(:mod:`cloudfn.runtime.vendoring`): SCF installs no Python dependencies online. What of the
+function folder is packed (no symlink out of it, no secret, ``.cloudfnignore``) is decided
+by :mod:`cloudfn.runtime.selection`; console scripts and test suites of wheels are dropped.
+When this interpreter is the runtime's Python, checked hash-based ``.pyc`` files are added
+(:mod:`cloudfn.runtime.bytecode`).
 
 The vendored folder is cached under ``.cloudfn/cache/`` keyed by runtime and
 dependency list; ``--vendor-dir`` (or ``CLOUDFN_VENDOR_DIR``) uses a folder you built.
@@ -16,21 +19,17 @@ same bytes.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import io
 import os
-import shutil
-import subprocess
 import sys
-import tempfile
 import zipfile
-from typing import Dict, Iterable, List, Optional, Tuple
+from typing import Dict, Iterable, List, NamedTuple, Optional, Tuple
 
-from . import manifest
+from . import bytecode, manifest, vendoring
 from .manifest import Function, ManifestError, Project
+from .selection import SelectionError, select
 
-RUNTIME_DEPS = ("requests", "python-dotenv")
-PLATFORM = "manylinux2014_x86_64"
+RUNTIME_DEPS = vendoring.RUNTIME_DEPS
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 FILE_MODE = 0o100644 << 16
 CREATE_LIMIT = 50 * 1024 * 1024  # base64 ZipFile on CreateFunction
@@ -47,11 +46,23 @@ class PackageError(Exception):
     """Packaging failed; ``str()`` is the one line to print."""
 
 
+class Built(NamedTuple):
+    """A built zip and what went into it."""
+
+    data: bytes
+    files: int  # entries in the zip
+    unzipped: int  # their total size
+    secrets: List[Tuple[str, str]]  # function-folder files skipped as secret: (name, why)
+    ignored: int  # function-folder files excluded by .cloudfnignore
+    compiled: int  # .pyc files added
+
+
 def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("function", metavar="NAME|DIR", help="a function named in config.json, or a function folder")
     parser.add_argument("-o", "--output", metavar="ZIP", help="where to write the zip (default dist/<name>.zip)")
     parser.add_argument("--vendor-dir", metavar="DIR", help="use this already-installed dependency folder instead of running pip")
     parser.add_argument("--no-deps", action="store_true", help="do not vendor any dependency (e.g. they come from a layer)")
+    parser.add_argument("--no-compile", action="store_true", help="do not add byte-compiled files even when this Python is the runtime's")
     parser.set_defaults(func=run)
 
 
@@ -59,18 +70,34 @@ def run(args: argparse.Namespace) -> int:
     try:
         project = manifest.find()
         fn = project.function(args.function)
-        data, count, unzipped = build(project, fn, vendor_dir=args.vendor_dir, no_deps=args.no_deps)
+        built = build(project, fn, vendor_dir=args.vendor_dir, no_deps=args.no_deps, compile=not args.no_compile)
     except (ManifestError, PackageError) as e:
         print(f"cloudfn package: {e}", file=sys.stderr)
         return 2
     out = args.output or os.path.join(project.root, "dist", f"{fn.name}.zip")
     os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
     with open(out, "wb") as f:
-        f.write(data)
-    print(f"{out}: {len(data)} bytes ({_mb(len(data))}), {count} files, {_mb(unzipped)} unzipped")
-    for warning in limits(len(data), unzipped):
+        f.write(built.data)
+    report_skipped(built, "cloudfn package")
+    print(f"{out}: {summary(built)}")
+    for warning in limits(len(built.data), built.unzipped):
         print(f"cloudfn package: warning: {warning}", file=sys.stderr)
     return 0
+
+
+def report_skipped(built: Built, prefix: str) -> None:
+    """One stderr line per file skipped as secret."""
+    for name, why in built.secrets:
+        print(f"{prefix}: skipped as secret: {name} ({why})", file=sys.stderr)
+
+
+def summary(built: Built) -> str:
+    """``N bytes (X MB), C files, Y MB unzipped, S skipped as secret, I ignored by .cloudfnignore``."""
+    size = len(built.data)
+    return (
+        f"{size} bytes ({_mb(size)}), {built.files} files, {_mb(built.unzipped)} unzipped, "
+        f"{built.compiled} byte-compiled, {len(built.secrets)} skipped as secret, {built.ignored} ignored by .cloudfnignore"
+    )
 
 
 def limits(size: int, unzipped: int) -> List[str]:
@@ -86,12 +113,15 @@ def limits(size: int, unzipped: int) -> List[str]:
     return found
 
 
-def build(project: Project, fn: Function, vendor_dir: Optional[str] = None, no_deps: bool = False) -> Tuple[bytes, int, int]:
-    """The zip bytes, the number of files and their total unzipped size."""
+def build(project: Project, fn: Function, vendor_dir: Optional[str] = None, no_deps: bool = False, compile: bool = True) -> Built:
+    """The zip of ``fn`` and what went into it."""
     import cloudfn
 
-    files: Dict[str, str] = {}  # archive name -> source path; first source wins
-    _add_tree(files, fn.directory, "", _SKIP_DIRS)
+    try:
+        chosen = select(fn.directory, project.root)
+    except SelectionError as e:
+        raise PackageError(f"{fn.name}: {e}") from None
+    files: Dict[str, str] = dict(chosen.files)  # archive name -> source path; first source wins
     if not any(name == fn.handler_module + ".py" or name.startswith(fn.handler_module + "/") for name in files):
         raise PackageError(f"{fn.directory}: handler module {fn.handler_module}.py is missing")
     _add_tree(files, os.path.dirname(os.path.abspath(cloudfn.__file__)), "cloudfn/", _SKIP_DIRS)
@@ -99,48 +129,27 @@ def build(project: Project, fn: Function, vendor_dir: Optional[str] = None, no_d
         vendor = vendor_dir or os.environ.get("CLOUDFN_VENDOR_DIR") or vendored(project, fn)
         if not os.path.isdir(vendor):
             raise PackageError(f"vendor folder {vendor} does not exist")
+        try:
+            vendoring.check(vendor, fn)  # a cache or --vendor-dir built elsewhere is checked too
+        except vendoring.VendorError as e:
+            raise PackageError(f"{fn.name}: {e}") from None
         _add_tree(files, vendor, "", _VENDOR_SKIP_DIRS)
-    return _zip(files)
+    pyc = bytecode.compile_sources(files) if compile and bytecode.matches(fn.python_version) else {}
+    data, count, unzipped = _zip(files, pyc)
+    return Built(data, count, unzipped, chosen.secrets, chosen.ignored, len(pyc))
 
 
 def dependencies(fn: Function) -> List[str]:
     """What to vendor: the runtime deps plus the lines of the function's requirements.txt."""
-    deps = list(RUNTIME_DEPS)
-    req = os.path.join(fn.directory, "requirements.txt")
-    if os.path.isfile(req):
-        with open(req, encoding="utf-8") as f:
-            for line in f:
-                line = line.split("#", 1)[0].strip()
-                if line and line not in deps:
-                    deps.append(line)
-    return deps
+    return vendoring.dependencies(fn)
 
 
 def vendored(project: Project, fn: Function) -> str:
-    """The dependency folder for this runtime and dependency list, installed once and cached."""
-    deps = dependencies(fn)
-    key = hashlib.sha256("\n".join([fn.python_version, PLATFORM, *deps]).encode()).hexdigest()[:16]
-    cache = os.path.join(project.root, ".cloudfn", "cache", f"vendor-py{fn.python_version}-{key}")
-    if os.path.isdir(cache):
-        return cache
-    os.makedirs(os.path.dirname(cache), exist_ok=True)
-    tmp = tempfile.mkdtemp(prefix="vendor-", dir=os.path.dirname(cache))
-    cmd = [
-        sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-compile",
-        "--target", tmp, "--only-binary=:all:", "--platform", PLATFORM,
-        "--python-version", fn.python_version, "--implementation", "cp", *deps,
-    ]  # fmt: skip
-    print(f"cloudfn package: vendoring {' '.join(deps)} for {fn.runtime} (pip, cached in {os.path.relpath(cache)})", file=sys.stderr)
-    result = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    if result.returncode != 0:
-        shutil.rmtree(tmp, ignore_errors=True)
-        last = (result.stdout.strip().splitlines() or ["(no output)"])[-1]
-        raise PackageError(f"pip could not vendor {' '.join(deps)} for {fn.runtime}: {last}")
+    """The dependency folder for this runtime and dependency list, installed once, checked and cached."""
     try:
-        os.rename(tmp, cache)
-    except OSError:  # another process filled the cache first
-        shutil.rmtree(tmp, ignore_errors=True)
-    return cache
+        return vendoring.vendored(project.root, fn)
+    except vendoring.VendorError as e:
+        raise PackageError(f"{fn.name}: {e}") from None
 
 
 def _add_tree(files: Dict[str, str], root: str, prefix: str, skip_dirs: Iterable[str]) -> None:
@@ -158,20 +167,24 @@ def _add_tree(files: Dict[str, str], root: str, prefix: str, skip_dirs: Iterable
             files.setdefault(arc, path)
 
 
-def _zip(files: Dict[str, str]) -> Tuple[bytes, int, int]:
+def _zip(files: Dict[str, str], generated: Dict[str, bytes]) -> Tuple[bytes, int, int]:
     buffer = io.BytesIO()
     unzipped = 0
+    names = sorted({*files, *generated})
     with zipfile.ZipFile(buffer, "w") as archive:
-        for arc in sorted(files):
-            with open(files[arc], "rb") as f:
-                data = f.read()
+        for arc in names:
+            if arc in generated:
+                data = generated[arc]
+            else:
+                with open(files[arc], "rb") as f:
+                    data = f.read()
             unzipped += len(data)
             info = zipfile.ZipInfo(arc, date_time=FIXED_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = FILE_MODE
             info.create_system = 3
             archive.writestr(info, data, compresslevel=6)
-    return buffer.getvalue(), len(files), unzipped
+    return buffer.getvalue(), len(names), unzipped
 
 
 def _mb(n: int) -> str:
