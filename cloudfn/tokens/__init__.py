@@ -12,10 +12,10 @@ import threading
 from typing import TYPE_CHECKING, Any, Dict, Union
 
 from .base import Token, TokenStore
-from .file import FileTokenStore
 from .memory import MemoryTokenStore
 
 if TYPE_CHECKING:
+    from .file import FileTokenStore
     from .redis_store import RedisTokenStore
 
 __all__ = ["DEFAULT_STORE", "FileTokenStore", "MemoryTokenStore", "RedisTokenStore", "Token", "TokenStore", "open_store"]
@@ -47,6 +47,8 @@ def open_store(spec: Union[TokenStore, str, None]) -> TokenStore:
             if spec.startswith(_REDIS_SCHEMES):
                 store = _redis(spec)
             else:
+                from .file import FileTokenStore
+
                 store = FileTokenStore(spec)
             if len(_opened) < 64:
                 _opened[spec] = store
@@ -74,8 +76,13 @@ def _redis(url: str) -> TokenStore:
 
 
 def __getattr__(name: str) -> Any:
-    if name == "RedisTokenStore":  # lazy: importing cloudfn.tokens never imports redis
+    """The file and Redis stores load on first use: a cold start needs neither (nor hashlib, nor redis)."""
+    if name == "FileTokenStore":
+        from .file import FileTokenStore
+
+        return FileTokenStore
+    if name == "RedisTokenStore":
         from .redis_store import RedisTokenStore
 
         return RedisTokenStore
-    raise AttributeError(name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
