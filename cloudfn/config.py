@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from typing import Any, Dict, Mapping, Optional, Union
 
-from .tokens import DEFAULT_STORE, FileTokenStore, TokenStore
+from .tokens import DEFAULT_STORE, TokenStore, open_store
 
 
 class _DynamicCurrentEnv:
@@ -163,9 +163,8 @@ def resolve(options: Mapping[str, Any], environ: Optional[Mapping[str, str]] = N
 
         raise CloudSDKError(TCB_INVALID_PARAM, f"init:fail transport must be one of {', '.join(TRANSPORT_NAMES)}, got {transport!r}")
 
-    store: Union[TokenStore, str, None] = opt.get("token_store") or env.get("CLOUDFN_TOKEN_DIR")
-    if isinstance(store, str):
-        store = FileTokenStore(store)
+    store: Union[TokenStore, str, None] = opt.get("token_store") or env.get("CLOUDFN_TOKEN_STORE") or env.get("CLOUDFN_TOKEN_DIR")
+    store = open_store(store)
 
     timeout = opt.get("timeout", env.get("CLOUDFN_TIMEOUT"))
     trigger = env.get("TRIGGER_SRC") == "timer"

@@ -47,6 +47,10 @@ class Seen:
         return json.loads(self.body) if self.body else None
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 128  # waiters released together connect together; the default backlog of 5 resets them
+
+
 class StubWeChat:
     """The stub server; use as a context manager."""
 
@@ -91,7 +95,7 @@ class StubWeChat:
 
             do_GET = do_POST = _handle
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = _Server(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self._thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)

@@ -2,21 +2,22 @@
 
 The token comes from ``POST /cgi-bin/stable_token`` and is cached in the configured
 store until shortly before it expires; one caller per appid fetches it while the
-others wait and reuse it. A call answered with 40001/40014/42001 (token invalid or
-expired) refreshes the token once and is sent once more: WeChat rejected it before
-doing anything, so even a write is safe to repeat.
+others wait (bounded) and share its token or its failure (``cloudfn.tokens.keeper``).
+A call answered with 40001/40014/42001 (token invalid or expired) refreshes the token
+once, by the platform's rules, and is sent once more: WeChat rejected it before doing
+anything, so even a write is safe to repeat.
 """
 
 from __future__ import annotations
 
 import json
 import re
-import time
 from typing import Any
 
 from .. import redact
 from ..errors import TCB_RESOURCE_NOT_INITIALIZED, WX_SYSTEM_ERROR, CloudSDKError, fail_msg
-from ..tokens import Token
+from ..tokens import Token, open_store
+from ..tokens.keeper import TokenKeeper
 from .base import Request, Response
 from .http import HttpTransport
 
@@ -44,7 +45,8 @@ class HttpsTransport(HttpTransport):
             )
         self.appid: str = config.appid
         self._secret: str = config.secret
-        self.store = config.token_store
+        self.store = open_store(config.token_store)
+        self.keeper = TokenKeeper(self.store, self.appid)
         redact.register(self._secret)
 
     def __repr__(self) -> str:
@@ -60,37 +62,37 @@ class HttpsTransport(HttpTransport):
 
     def refresh(self, request: Request, rejected: str) -> str:
         """A token to use instead of ``rejected`` (which WeChat refused with 40001/40014/42001)."""
-        self.store.invalidate(self.appid, rejected)
-        return self.token(request)
+        return self.keeper.refresh(request.display, request.timeout, lambda force: self._fetch(request, force), rejected)
 
     def token(self, request: Request) -> str:
         """A fresh access token, fetched single-flight when the store has none."""
-        cached = self.store.get(self.appid)
-        if cached is not None and cached.fresh():
-            return cached.value
-        with self.store.lock(self.appid):
-            cached = self.store.get(self.appid)
-            if cached is not None and cached.fresh():
-                return cached.value
-            token = self._fetch(request)
-            self.store.set(self.appid, token)
-            return token.value
+        return self.keeper.token(request.display, request.timeout, lambda force: self._fetch(request, force))
 
-    def _fetch(self, request: Request) -> Token:
-        body = json.dumps({"grant_type": "client_credential", "appid": self.appid, "secret": self._secret, "force_refresh": False}).encode()
+    def _fetch(self, request: Request, force: bool = False) -> Token:
+        body = json.dumps({"grant_type": "client_credential", "appid": self.appid, "secret": self._secret, "force_refresh": force}).encode()
         r = self.http(request, "/cgi-bin/stable_token", {}, body, method="POST")
         try:
             data = json.loads(r.body)
         except ValueError:
+            data = None
+        if not isinstance(data, dict):
             raise CloudSDKError(
                 WX_SYSTEM_ERROR,
                 fail_msg(request.display, f"access_token request answered HTTP {r.status} with a non-JSON body"),
             ) from None
-        if data.get("errcode") or "access_token" not in data:
-            code = data.get("errcode") or WX_SYSTEM_ERROR
-            raise CloudSDKError(code, fail_msg(request.display, f"cannot get access_token: {data.get('errmsg', 'no token in reply')}"))
-        expires_in = float(data.get("expires_in", 7200))
+        errmsg = redact.redact(str(data.get("errmsg", "no token in reply")))[:300]
+        if r.status >= 500:
+            raise CloudSDKError(WX_SYSTEM_ERROR, fail_msg(request.display, f"access_token request answered HTTP {r.status}: {errmsg}"))
+        if data.get("errcode") or not isinstance(data.get("access_token"), str):
+            errcode = data.get("errcode")
+            code = errcode if isinstance(errcode, int) and errcode else WX_SYSTEM_ERROR
+            status = f" (HTTP {r.status})" if r.status >= 400 else ""
+            raise CloudSDKError(code, fail_msg(request.display, f"cannot get access_token{status}: {errmsg}"))
         value = data["access_token"]
         redact.register(value)
-        # Stop using it early: five minutes before, or a fifth of its life when shorter.
-        return Token(value, time.time() + expires_in - min(300.0, expires_in / 5))
+        try:
+            expires_in = float(data.get("expires_in", 7200))
+        except (TypeError, ValueError):
+            expires_in = 7200.0
+        # Stop using it early: five minutes before (the platform hands out the next one then), or a fifth of its life when shorter.
+        return Token(value, self.store.clock() + expires_in - min(300.0, expires_in / 5))
