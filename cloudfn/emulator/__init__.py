@@ -22,7 +22,8 @@ if TYPE_CHECKING:
     from .gateway import Gateway
     from .models import Backend
     from .movement import Mover
-    from .pipeline import Calls, Faults, Pipeline
+    from .faults import FaultTable
+    from .pipeline import Calls, Pipeline
     from .push import Pusher
     from .server import EmulatorServer
     from .store import Store
@@ -40,7 +41,7 @@ class Parts:
     store: "Store"
     credentials: "Credentials"
     backend: "Backend"
-    faults: "Faults"
+    faults: "FaultTable"
     calls: "Calls"
     pipeline: "Pipeline"
     gateway: "Gateway"
@@ -97,6 +98,8 @@ class Emulator:
         failure_share: float = 0.0,
         seed: Union[None, str, Mapping[str, Any]] = None,
         tc3_key: Optional[str] = None,
+        fault_seed: Optional[int] = None,
+        track_seed: Optional[int] = None,
     ) -> None:
         from .clock import Clock
 
@@ -116,7 +119,7 @@ class Emulator:
             "push_backoff": _env_number(push_backoff, "CLOUDFN_PUSH_BACKOFF", 0.5),
             "push_timeout": _env_number(push_timeout, "CLOUDFN_PUSH_TIMEOUT", 5.0), "max_events": max_events,
             "max_connections": max_connections, "allow_hosts": list(allow_hosts), "auto_advance": auto_advance,
-            "failure_share": failure_share, "tc3_key": tc3_key or os.environ.get("CLOUDFN_EMULATOR_TC3_KEY") or None,
+            "failure_share": failure_share, "fault_seed": fault_seed, "track_seed": track_seed, "tc3_key": tc3_key or os.environ.get("CLOUDFN_EMULATOR_TC3_KEY") or None,
         }
         self.seed = seed
         self.parts: Optional[Parts] = None
@@ -148,7 +151,8 @@ class Emulator:
         from .gateway import Gateway
         from .models import Backend
         from .movement import Mover
-        from .pipeline import Calls, Faults, Pipeline
+        from .faults import FaultTable
+        from .pipeline import Calls, Pipeline
         from .push import Pusher
         from .routes import Admin, api_routes
         from .server import EmulatorServer
@@ -159,11 +163,11 @@ class Emulator:
         try:
             credentials = Credentials(self.apps, store, self.clock, self.token_ttl, self.cloudbase_token)
             backend = Backend(store, credentials)
-            faults, calls = Faults(), Calls()
+            faults, calls = FaultTable(o["fault_seed"]), Calls()
             pipeline = Pipeline(backend, faults, calls)
             pusher = Pusher(self.appid, o["push_url"], o["push_token"], o["push_aes_key"], (o["push_format"] or "json").lower(),
                             o["provider_url"], o["push_retries"], o["push_backoff"], o["push_timeout"], o["max_events"])
-            mover = Mover(backend.order_book, store, self.clock, o["auto_advance"], failure_share=o["failure_share"])
+            mover = Mover(backend.order_book, store, self.clock, o["auto_advance"], o["failure_share"], o["track_seed"])
             server = EmulatorServer((self.host, self.port), max_connections=o["max_connections"], allow_hosts=o["allow_hosts"])
         except BaseException:
             store.close()
@@ -231,14 +235,14 @@ class Emulator:
         from .snapshot import export_state
 
         p = self._started()
-        return export_state(p.store, p.credentials, p.pusher, self.clock, with_tokens)
+        return export_state(p.store, p.credentials, p.pusher, self.clock, p.faults, with_tokens)
 
     def import_state(self, doc: Any) -> None:
         """Replace the state with a snapshot; ValueError when it is malformed."""
         from .snapshot import import_state
 
         p = self._started()
-        import_state(doc, p.store, p.credentials, p.pusher, self.clock)
+        import_state(doc, p.store, p.credentials, p.pusher, self.clock, p.faults)
 
     def __enter__(self) -> "Emulator":
         return self.start()

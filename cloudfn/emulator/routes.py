@@ -83,11 +83,16 @@ class Admin:
 
     def token(self, req: EmuRequest) -> Reply:
         parts = self.emu.parts
-        return _reply(parts.pipeline.token("token", lambda: parts.credentials.token(req.query)))
+        return _reply(parts.pipeline.token("token", lambda: parts.credentials.token(req.query), req.query.get("appid")))
 
     def stable_token(self, req: EmuRequest) -> Reply:
         parts = self.emu.parts
-        return _reply(parts.pipeline.token("stable_token", lambda: parts.credentials.stable_token(body_object(req.body))))
+        try:
+            body = body_object(req.body)
+        except WeChatError:
+            body = {}
+        appid = body.get("appid") if isinstance(body.get("appid"), str) else None
+        return _reply(parts.pipeline.token("stable_token", lambda: parts.credentials.stable_token(body_object(req.body)), appid))
 
     def reset(self, req: EmuRequest) -> Reply:
         self.emu.reset()
@@ -100,7 +105,9 @@ class Admin:
     def add_faults(self, req: EmuRequest) -> Reply:
         try:
             body = _json_body(req)
-            added = [self.emu.parts.faults.add(item) for item in (body if isinstance(body, list) else [body])]
+            faults = self.emu.parts.faults
+            items = body if isinstance(body, list) else [body]
+            added = [faults.add(item).to_dict() for item in items]
         except ValueError as exc:
             return _bad(str(exc))
         return _admin({"ok": True, "faults": added})

@@ -2,7 +2,7 @@
 
 ``{"version": 1, "clock", "tokens" (the token service: apps, counters; secrets and access tokens
 only when asked), "accounts", "printers", "orders" (with paths and provider tokens), "seq" (the
-waybill sequence), "events" (the push record)}``. Export -> import -> export is identical, and a
+waybill sequence), "events" (the push record), "faults" (rules and the generator's state)}``. Export -> import -> export is identical, and a
 document from a file-backed emulator restores into an in-memory one (and back).
 """
 
@@ -12,7 +12,9 @@ import dataclasses
 from typing import Any, Dict, List, Mapping, Type, TypeVar
 
 from .clock import Clock
+from .accounts import hash_password, is_hash
 from .credentials import Credentials
+from .faults import FaultTable
 from .push import Pusher
 from .store import Account, Order, Printer, Store
 
@@ -20,7 +22,8 @@ VERSION = 1
 T = TypeVar("T")
 
 
-def export_state(store: Store, credentials: Credentials, pusher: Pusher, clock: Clock, with_tokens: bool = False) -> Dict[str, Any]:
+def export_state(store: Store, credentials: Credentials, pusher: Pusher, clock: Clock, faults: FaultTable,
+                 with_tokens: bool = False) -> Dict[str, Any]:
     with store.lock:
         return {
             "version": VERSION,
@@ -31,6 +34,7 @@ def export_state(store: Store, credentials: Credentials, pusher: Pusher, clock: 
             "orders": [dataclasses.asdict(o) for o in store.orders()],
             "seq": store.seq(),
             "events": pusher.export(),
+            "faults": faults.export(),
         }
 
 
@@ -49,11 +53,14 @@ def _records(cls: Type[T], items: Any, name: str) -> List[T]:
     return out
 
 
-def import_state(doc: Any, store: Store, credentials: Credentials, pusher: Pusher, clock: Clock) -> None:
+def import_state(doc: Any, store: Store, credentials: Credentials, pusher: Pusher, clock: Clock, faults: FaultTable) -> None:
     """Replace the state with a snapshot; ValueError (nothing changed) when it is malformed."""
     if not isinstance(doc, Mapping) or doc.get("version") != VERSION:
         raise ValueError(f"a snapshot is a JSON object with \"version\": {VERSION}")
     accounts = _records(Account, doc.get("accounts", []), "accounts")
+    for account in accounts:  # a hand-written seed may hold plain passwords: stored hashed all the same
+        if not is_hash(account.password):
+            account.password = hash_password(account.password)
     printers = _records(Printer, doc.get("printers", []), "printers")
     orders = _records(Order, doc.get("orders", []), "orders")
     seq = doc.get("seq", 0)
@@ -62,6 +69,8 @@ def import_state(doc: Any, store: Store, credentials: Credentials, pusher: Pushe
     events = doc.get("events", [])
     if not isinstance(events, list):
         raise ValueError("events must be a list")
+    if "faults" in doc:
+        faults.load(doc["faults"])
     if "clock" in doc:
         clock.load(doc["clock"])
     if "tokens" in doc:
