@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, Mapping, Option
 if TYPE_CHECKING:
     from .clock import Clock
     from .credentials import Credentials
+    from .faults import FaultTable
     from .gateway import Gateway
     from .models import Backend
     from .movement import Mover
-    from .faults import FaultTable
     from .pipeline import Calls, Pipeline
     from .push import Pusher
     from .server import EmulatorServer
@@ -96,7 +96,7 @@ class Emulator:
         allow_hosts: Iterable[str] = (),
         auto_advance: Optional[float] = None,
         failure_share: float = 0.0,
-        seed: Union[None, str, Mapping[str, Any]] = None,
+        seed: Union[str, Mapping[str, Any], None] = None,
         tc3_key: Optional[str] = None,
         fault_seed: Optional[int] = None,
         track_seed: Optional[int] = None,
@@ -119,7 +119,8 @@ class Emulator:
             "push_backoff": _env_number(push_backoff, "CLOUDFN_PUSH_BACKOFF", 0.5),
             "push_timeout": _env_number(push_timeout, "CLOUDFN_PUSH_TIMEOUT", 5.0), "max_events": max_events,
             "max_connections": max_connections, "allow_hosts": list(allow_hosts), "auto_advance": auto_advance,
-            "failure_share": failure_share, "fault_seed": fault_seed, "track_seed": track_seed, "tc3_key": tc3_key or os.environ.get("CLOUDFN_EMULATOR_TC3_KEY") or None,
+            "failure_share": failure_share, "fault_seed": fault_seed, "track_seed": track_seed,
+            "tc3_key": tc3_key or os.environ.get("CLOUDFN_EMULATOR_TC3_KEY") or None,
         }
         self.seed = seed
         self.parts: Optional[Parts] = None
@@ -134,24 +135,25 @@ class Emulator:
         host = self.host if ":" not in self.host else f"[{self.host}]"
         return f"http://{host}:{self.port}"
 
-    def _started(self) -> Parts:
+    def started(self) -> Parts:
+        """The parts of the started emulator; RuntimeError before start()."""
         if self.parts is None:
             raise RuntimeError("the emulator is not started: call start() first")
         return self.parts
 
-    backend = property(lambda self: self._started().backend, doc="The backend (state and logic).")
-    server = property(lambda self: self._started().server, doc="The HTTP server (``add_route``).")
-    gateway = property(lambda self: self._started().gateway, doc="The cloud-call gateway (``POST /admin``).")
-    pusher = property(lambda self: self._started().pusher, doc="The message pusher and its event record.")
-    faults = property(lambda self: self._started().faults, doc="Pending injected faults.")
-    mover = property(lambda self: self._started().mover, doc="Moves waybills along their tracks.")
+    backend = property(lambda self: self.started().backend, doc="The backend (state and logic).")
+    server = property(lambda self: self.started().server, doc="The HTTP server (``add_route``).")
+    gateway = property(lambda self: self.started().gateway, doc="The cloud-call gateway (``POST /admin``).")
+    pusher = property(lambda self: self.started().pusher, doc="The message pusher and its event record.")
+    faults = property(lambda self: self.started().faults, doc="Pending injected faults.")
+    mover = property(lambda self: self.started().mover, doc="Moves waybills along their tracks.")
 
     def _compose(self) -> Parts:
         from .credentials import Credentials
+        from .faults import FaultTable
         from .gateway import Gateway
         from .models import Backend
         from .movement import Mover
-        from .faults import FaultTable
         from .pipeline import Calls, Pipeline
         from .push import Pusher
         from .routes import Admin, api_routes
@@ -234,14 +236,14 @@ class Emulator:
         """The whole state as a JSON-able snapshot (secrets and access tokens only when asked)."""
         from .snapshot import export_state
 
-        p = self._started()
+        p = self.started()
         return export_state(p.store, p.credentials, p.pusher, self.clock, p.faults, with_tokens)
 
     def import_state(self, doc: Any) -> None:
         """Replace the state with a snapshot; ValueError when it is malformed."""
         from .snapshot import import_state
 
-        p = self._started()
+        p = self.started()
         import_state(doc, p.store, p.credentials, p.pusher, self.clock, p.faults)
 
     def __enter__(self) -> "Emulator":

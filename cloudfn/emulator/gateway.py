@@ -48,7 +48,6 @@ from ..pb import OPEN_API, CommApiData, CommOpenApiResp, DecodeError
 from .credentials import Credentials
 from .pipeline import Answer, Pipeline
 from .server import EmuRequest
-from .wechat_error import WeChatError
 
 log = logging.getLogger("cloudfn.emulator.gateway")
 

@@ -16,7 +16,6 @@ from .wechat import CONTENT_TYPE, dumps, error, reply_of
 from .wechat_error import WeChatError
 
 
-
 class Answer(NamedTuple):
     """An API answer: HTTP status, content type, body bytes."""
 

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import collections
 import copy
-import json
 import logging
 import queue
 import re

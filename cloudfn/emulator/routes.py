@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, List, Tuple
 
 from .. import spec
 from .pipeline import Answer, Pipeline
-from .server import EmuRequest, Reply, RouteHandler, json_reply
+from .server import EmuRequest, Reply, RouteHandler
 from .wechat import body_object, error, loads
 from .wechat_error import WeChatError
 
 if TYPE_CHECKING:
-    from . import Emulator
+    from . import Emulator, Parts
 
 Route = Tuple[str, str, RouteHandler]
 ADMIN_JSON = "application/json; charset=utf-8"
@@ -61,17 +61,21 @@ class Admin:
     def __init__(self, emulator: "Emulator") -> None:
         self.emu = emulator
 
+    @property
+    def parts(self) -> "Parts":
+        return self.emu.started()
+
     def routes(self) -> List[Route]:
         return [
             ("GET", "/_emulator/health", lambda req: _admin({"ok": True})),
             ("POST", "/_emulator/reset", self.reset),
             ("GET", "/_emulator/orders", self.orders),
             ("POST", "/_emulator/orders/advance", self.advance),
-            ("GET", "/_emulator/faults", lambda req: _admin({"faults": self.emu.parts.faults.list()})),
+            ("GET", "/_emulator/faults", lambda req: _admin({"faults": self.parts.faults.list()})),
             ("POST", "/_emulator/faults", self.add_faults),
             ("DELETE", "/_emulator/faults", self.clear_faults),
-            ("GET", "/_emulator/calls", lambda req: _admin({"calls": self.emu.parts.calls.snapshot()})),
-            ("POST", "/_emulator/tokens/expire", lambda req: _admin({"ok": True, "expired": self.emu.parts.credentials.expire_all()})),
+            ("GET", "/_emulator/calls", lambda req: _admin({"calls": self.parts.calls.snapshot()})),
+            ("POST", "/_emulator/tokens/expire", lambda req: _admin({"ok": True, "expired": self.parts.credentials.expire_all()})),
             ("GET", "/_emulator/clock", self.clock),
             ("POST", "/_emulator/clock", self.advance_clock),
             ("GET", "/_emulator/state", self.state),
@@ -82,11 +86,11 @@ class Admin:
         ]
 
     def token(self, req: EmuRequest) -> Reply:
-        parts = self.emu.parts
+        parts = self.parts
         return _reply(parts.pipeline.token("token", lambda: parts.credentials.token(req.query), req.query.get("appid")))
 
     def stable_token(self, req: EmuRequest) -> Reply:
-        parts = self.emu.parts
+        parts = self.parts
         try:
             body = body_object(req.body)
         except WeChatError:
@@ -99,13 +103,13 @@ class Admin:
         return _admin({"ok": True})
 
     def orders(self, req: EmuRequest) -> Reply:
-        items = self.emu.parts.backend.orders()
+        items = self.parts.backend.orders()
         return _admin({"count": len(items), "orders": items})
 
     def add_faults(self, req: EmuRequest) -> Reply:
         try:
             body = _json_body(req)
-            faults = self.emu.parts.faults
+            faults = self.parts.faults
             items = body if isinstance(body, list) else [body]
             added = [faults.add(item).to_dict() for item in items]
         except ValueError as exc:
@@ -113,7 +117,7 @@ class Admin:
         return _admin({"ok": True, "faults": added})
 
     def clear_faults(self, req: EmuRequest) -> Reply:
-        self.emu.parts.faults.clear()
+        self.parts.faults.clear()
         return _admin({"ok": True})
 
     def _clock_view(self) -> Dict[str, Any]:
@@ -132,7 +136,7 @@ class Admin:
             self.emu.clock.advance(seconds)
         except ValueError as exc:
             return _bad(str(exc))
-        moved = self.emu.parts.mover.tick()
+        moved = self.parts.mover.tick()
         return _admin(dict(self._clock_view(), ok=True, moved=moved))
 
     def advance(self, req: EmuRequest) -> Reply:
@@ -140,7 +144,7 @@ class Admin:
             body = _json_body(req)
             if not isinstance(body, dict) or not isinstance(body.get("waybill_id"), str):
                 raise ValueError('give {"waybill_id": "...", "to": "next" | "delivered" | "failed"}')
-            added = self.emu.parts.mover.advance(body["waybill_id"], body.get("to", "next"))
+            added = self.parts.mover.advance(body["waybill_id"], body.get("to", "next"))
         except ValueError as exc:
             return _bad(str(exc))
         except WeChatError as exc:
@@ -159,5 +163,5 @@ class Admin:
 
     def events(self, req: EmuRequest) -> Reply:
         q = req.query
-        recs = self.emu.parts.pusher.events(event=q.get("event") or None, outcome=q.get("outcome") or None)
+        recs = self.parts.pusher.events(event=q.get("event") or None, outcome=q.get("outcome") or None)
         return _admin({"count": len(recs), "events": recs})

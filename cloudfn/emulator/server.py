@@ -15,7 +15,7 @@ import socket
 import threading
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable, Dict, Iterable, Mapping, NamedTuple, Optional, Set, Tuple
+from typing import Any, Callable, Dict, Iterable, Mapping, NamedTuple, Optional, Set, Tuple, cast
 from urllib.parse import parse_qsl
 
 from .guard import Guard
@@ -232,7 +232,8 @@ class _Handler(BaseHTTPRequestHandler):
                     if not got:
                         break
                     remaining -= len(got)
-            return self._too_large()
+            self._too_large()
+            return None
         body = self.rfile.read(length)
         if len(body) < length:
             raise ConnectionError("client closed mid-body")
@@ -257,7 +258,8 @@ class _Handler(BaseHTTPRequestHandler):
                         break
                 return bytes(out)
             if len(out) + size > MAX_BODY:
-                return self._too_large()
+                self._too_large()
+                return None
             chunk = self.rfile.read(size)
             if len(chunk) < size:
                 raise ConnectionError("client closed mid-chunk")
@@ -266,19 +268,19 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _too_large(self) -> None:
         self._write(413, dumps(error(45002, f"content size out of limit hint: request body over {MAX_BODY} bytes")), close=True)
-        return None
 
     def _dispatch(self) -> None:
         server = self.server
         target, _, query_text = self.path.partition("?")
-        refused = server.guard.refuse(self.command, target, self.headers)
+        headers = cast(Mapping[str, str], self.headers)
+        refused = server.guard.refuse(self.command, target, headers)
         if refused is not None:
             self._write(403, dumps(error(-1, f"forbidden: {refused}")), close=True)
             return
         body = self._read_body()
         if body is None:
             return
-        req = EmuRequest(self.command, target, _query(query_text) if query_text else {}, self.headers, body, self.client_address)
+        req = EmuRequest(self.command, target, _query(query_text) if query_text else {}, headers, body, self.client_address)
         route = server.resolve(self.command, target)
         try:
             if route is not None:

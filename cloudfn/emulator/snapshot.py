@@ -11,8 +11,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Dict, List, Mapping, Type, TypeVar
 
-from .clock import Clock
 from .accounts import hash_password, is_hash
+from .clock import Clock
 from .credentials import Credentials
 from .faults import FaultTable
 from .push import Pusher

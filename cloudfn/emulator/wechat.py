@@ -1,7 +1,7 @@
 """WeChat's reply shapes: ``WeChatError`` (raised by handlers), ``ok``, ``error``, JSON in and out.
 
-Handlers raise :class:`~cloudfn.emulator.wechat_error.WeChatError` (or :class:`DeliveryError`); one layer (``Backend.handle``, the token routes) turns it
-into ``{"errcode", "errmsg": "... rid: ..."}``.
+Handlers raise :class:`~cloudfn.emulator.wechat_error.WeChatError` (or :class:`DeliveryError`); one
+layer (``Backend.handle``, the pipeline) turns it into ``{"errcode", "errmsg": "... rid: ..."}``.
 """
 
 from __future__ import annotations
