@@ -1,15 +1,16 @@
-"""Emulator throughput, latency and memory.
+"""Emulator figures (issue 13.6, issue 11.10), printed, never asserted; medians of --runs runs.
 
-1. Starts ``cloudfn emulator`` as a subprocess on a file database, creates one TEST order.
-2. Drives getPath (valid token) from 32 keep-alive connections of a SEPARATE load-generator
-   process: ``wrk`` when installed (``apt-get install wrk``), else a Python multi-process
-   generator (http.client keep-alive). Reports requests/s, p50/p99 latency and errors, median
-   of 3 runs (after a warm-up run).
-3. Inserts 100,000 orders THROUGH THE API (addOrder over HTTP, same load generator) and reads
-   the emulator's resident memory (VmRSS and peak VmHWM from /proc/<pid>/status).
+Side by side in one run, each server in its own process, load from wrk (``apt-get install wrk``;
+without it a slower Python load generator is used, and the figures say so):
 
-Targets (issue 4): >= 2,000 req/s, p99 < 25 ms, zero errors, RSS < 80 MB. Figures are
-printed, never asserted. ``--help`` for options.
+- floor: a standard-library ``ThreadingHTTPServer`` answering a fixed JSON body (HTTP/1.1 keep-alive);
+- direct getPath at 32 connections, random waybills among 1,000 and among 100,000 stored orders;
+- the gateway (``POST /admin``, action wx.api, getPath) at 128 connections: rate and p99;
+- addOrder at 32 connections, every request a new order id (each wrk thread its own id space);
+- memory after 100,000 token issues and after 100,000 recorded events (in-process, tracemalloc).
+
+Targets: getPath >= 15k req/s; gateway >= 0.7x direct with p99 < 50 ms; getPath at 100k within
+1.2x of 1k. ``python benchmarks/bench_emulator.py --help`` for options.
 """
 
 from __future__ import annotations
@@ -17,276 +18,259 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import multiprocessing
 import os
 import re
 import shutil
-import signal
-import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from typing import Any, Dict, List, Optional, Tuple
+import tracemalloc
+from typing import Any, Callable, Dict, List, Tuple
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from cloudfn.emulator.testing import order_wire  # noqa: E402
-
 GETPATH = "/cgi-bin/express/business/path/get"
 ADDORDER = "/cgi-bin/express/business/order/add"
 
+# wrk runs this chunk in every thread's own Lua state; setup() (main state) gives each thread its
+# id with thread:set. ``tid`` must stay a global: a chunk-level ``local tid`` would shadow it and
+# every thread would send the same order ids.
 WRK_SCRIPT = r"""
-local threads = {}
 local counter = 0
-local tid = 0
-local prefix = ""
-errors = 0
-
+local nthreads = 0
 function setup(thread)
-  tid = tid + 1
-  thread:set("tid", tid)
-  table.insert(threads, thread)
+  nthreads = nthreads + 1
+  thread:set("tid", nthreads)
 end
-
 function init(args)
   wrk.method = "POST"
   wrk.headers["Content-Type"] = "application/json"
-  local f = io.open(args[1]); template = f:read("*a"); f:close()
-  prefix = args[2] or ""
-  unique = template:find("__ID__") ~= nil
-  if not unique then wrk.body = template end
+  mode = args[1]; first = tonumber(args[2]); count = tonumber(args[3]); run = args[4]
+  math.randomseed(os.time() + (tid or 0) * 7919)
 end
-
+local function waybill()
+  return string.format("TEST%012d", first + math.random(0, count - 1))
+end
 function request()
-  if unique then
-    counter = counter + 1
-    local body = template:gsub("__ID__", prefix .. "t" .. tid .. "-" .. counter)
-    return wrk.format(nil, nil, nil, body)
+  counter = counter + 1
+  local body
+  if mode == "getpath" or mode == "floor" then
+    body = '{"delivery_id":"TEST","waybill_id":"' .. waybill() .. '"}'
+  elseif mode == "gateway" then
+    body = '{"action":"wx.api","apiName":"logistics.getPath","requestData":'
+      .. '"{\\"delivery_id\\":\\"TEST\\",\\"waybill_id\\":\\"' .. waybill() .. '\\"}"}'
+  else
+    body = ORDER:gsub("__ID__", run .. "-" .. tid .. "-" .. counter)
   end
-  return wrk.format()
+  return wrk.format(nil, nil, nil, body)
 end
-
 function response(status, headers, body)
-  if status ~= 200 or body:sub(1, 13) ~= '{"errcode":0,' then errors = errors + 1 end
+  if status ~= 200 or (not body:find('"errcode":0') and not body:find('responseData') and mode ~= "floor") then
+    errors = (errors or 0) + 1
+  end
 end
-
 function done(summary, latency, requests)
-  local errs = 0
-  for _, t in ipairs(threads) do errs = errs + t:get("errors") end
-  local s = summary.errors
-  io.write(string.format('RESULT {"requests": %d, "duration_us": %d, "p50_us": %d, "p99_us": %d, "errors": %d, "socket_errors": %d}\n',
-    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99), errs,
-    s.connect + s.read + s.write + s.timeout + s.status))
+  io.write(string.format("RESULT %d %.3f %.3f %d\n", summary.requests, latency:percentile(50) / 1000, latency:percentile(99) / 1000,
+    summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
 end
 """
 
 
-# ---------------------------------------------------------------- emulator process
+def serve(orders: int) -> None:
+    """Child process: an in-memory emulator with ``orders`` TEST orders; prints its URL and token."""
+    from cloudfn.emulator import Emulator
+    from cloudfn.emulator.testing import Raw
+
+    emu = Emulator(port=0).start()
+    emu.backend.bulk_orders(orders)
+    token = Raw(emu.base_url).token(emu.appid, emu.secret)
+    first = int(emu.backend.orders()[0]["waybill_id"][4:]) if orders else 1
+    print(json.dumps({"url": emu.base_url, "token": token, "first": first}), flush=True)
+    threading.Event().wait()
 
 
-def start_emulator(data: str) -> Tuple[subprocess.Popen, str]:
-    env = dict(os.environ, PYTHONPATH=ROOT)
-    for key in ("WX_APPID", "WX_APPSECRET"):
-        env.pop(key, None)
-    proc = subprocess.Popen([sys.executable, "-m", "cloudfn.cli", "emulator", "--port", "0", "--data", data],
-                            cwd=os.path.dirname(data), env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    assert proc.stdout is not None
-    for _ in range(10):
-        line = proc.stdout.readline()
-        match = re.match(r"export CLOUDFN_API_BASE=http://([\d.]+):(\d+)", line)
-        if match:
-            return proc, f"{match.group(1)}:{match.group(2)}"
-    proc.kill()
-    raise SystemExit("the emulator did not start")
+def floor() -> None:
+    """Child process: the standard-library server floor (fixed JSON reply, keep-alive)."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    body = b'{"errcode":0,"errmsg":"ok"}'
+
+    class H(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # the emulator's settings: Nagle off, one write per reply
+        wbufsize = 65536
+
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            self.wfile.flush()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), H)
+    server.daemon_threads = True
+    print(json.dumps({"url": f"http://127.0.0.1:{server.server_address[1]}", "token": "", "first": 1}), flush=True)
+    server.serve_forever()
 
 
-def call(hostport: str, method: str, path: str, body: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
-    host, port = hostport.split(":")
-    conn = http.client.HTTPConnection(host, int(port), timeout=30)
-    conn.request(method, path, body=json.dumps(body).encode() if body is not None else None, headers={"Content-Type": "application/json"})
-    reply = json.loads(conn.getresponse().read())
-    conn.close()
-    return reply
+def child(kind: str, orders: int = 0) -> Tuple[subprocess.Popen, Dict[str, Any]]:
+    proc = subprocess.Popen([sys.executable, __file__, f"--{kind}", str(orders)], stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    line = proc.stdout.readline() if proc.stdout else ""
+    return proc, json.loads(line)
 
 
-def rss_kb(pid: int) -> Dict[str, int]:
-    out = {}
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith(("VmRSS:", "VmHWM:")):
-                out[line.split(":")[0]] = int(line.split()[1])
-    return out
-
-
-# ---------------------------------------------------------------- load generators
-
-
-def run_wrk(hostport: str, path: str, body_file: str, connections: int, duration: float, prefix: str = "") -> Dict[str, float]:
+def run_wrk(url: str, connections: int, duration: float, args: List[str], order: str = "") -> Dict[str, float]:
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
-        f.write(WRK_SCRIPT)
-        script = f.name
-    threads = 2 if prefix else 1  # addOrder bodies are built in Lua: two threads
-    cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(duration))}s", "--timeout", "10s", "-s", script,
-           f"http://{hostport}{path}", "--", body_file, prefix]
-    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
-    os.unlink(script)
-    result = json.loads(out.split("RESULT ", 1)[1].splitlines()[0])
-    return {
-        "rps": result["requests"] / (result["duration_us"] / 1e6),
-        "p50_ms": result["p50_us"] / 1000,
-        "p99_ms": result["p99_us"] / 1000,
-        "errors": result["errors"] + result["socket_errors"],
-        "requests": result["requests"],
-    }
+        f.write(f"ORDER = [==[{order}]==]\n" + WRK_SCRIPT)
+    try:
+        command = ["wrk", "-t", "2", "-c", str(connections), "-d", f"{max(1, int(duration))}s", "--latency", "-s", f.name, url, "--", *args]
+        out = subprocess.run(command,
+                             capture_output=True, text=True, timeout=duration + 60).stdout
+    finally:
+        os.unlink(f.name)
+    m = re.search(r"RESULT (\d+) ([\d.]+) ([\d.]+) (\d+)", out)
+    if not m:
+        raise RuntimeError(f"wrk printed no result: {out[-500:]}")
+    return {"rps": int(m.group(1)) / duration, "p50_ms": float(m.group(2)), "p99_ms": float(m.group(3)), "errors": int(m.group(4))}
 
 
-def _py_worker(args: Tuple[str, str, str, int, float, str, int, Any]) -> None:
-    import threading
+def run_python(url: str, connections: int, duration: float, args: List[str], order: str = "") -> Dict[str, float]:
+    """Fallback load generator (threads, http.client keep-alive): far weaker than wrk."""
+    import random
 
-    hostport, path, template, nthreads, duration, prefix, wid, queue = args
-    host, port = hostport.split(":")
-    latencies: List[float] = []
+    host, port = url.split("//")[1].split("/")[0].split(":")
+    path = "/" + url.split("//")[1].split("/", 1)[1] if url.count("/") > 2 else "/"
+    mode, first, count = args[0], int(args[1]), int(args[2])
+    lat: List[float] = []
     errors = [0]
-    lock = threading.Lock()
-    deadline = time.perf_counter() + duration
+    deadline = time.monotonic() + duration
 
     def loop(tid: int) -> None:
-        conn = http.client.HTTPConnection(host, int(port), timeout=10)
-        mine: List[float] = []
-        bad = 0
-        n = 0
-        while time.perf_counter() < deadline:
+        conn, n = http.client.HTTPConnection(host, int(port), timeout=30), 0
+        while time.monotonic() < deadline:
             n += 1
-            body = template.replace("__ID__", f"{prefix}p{wid}-{tid}-{n}").encode()
-            t0 = time.perf_counter()
-            try:
-                conn.request("POST", path, body=body, headers={"Content-Type": "application/json"})
-                r = conn.getresponse()
-                data = r.read()
-                if r.status != 200 or not data.startswith(b'{"errcode":0,'):
-                    bad += 1
-            except (OSError, http.client.HTTPException):
-                bad += 1
-                conn.close()
-                conn = http.client.HTTPConnection(host, int(port), timeout=10)
-            mine.append(time.perf_counter() - t0)
-        with lock:
-            latencies.extend(mine)
-            errors[0] += bad
+            wb = f"TEST{first + random.randrange(count):012d}"
+            body = (order.replace("__ID__", f"{args[3]}-{tid}-{n}") if mode == "addorder" else json.dumps({"delivery_id": "TEST", "waybill_id": wb}))
+            start = time.perf_counter()
+            conn.request("POST", path, body.encode(), {"Content-Type": "application/json"})
+            r = conn.getresponse()
+            r.read()
+            lat.append(time.perf_counter() - start)
+            errors[0] += r.status != 200
 
-    threads = [threading.Thread(target=loop, args=(i,)) for i in range(nthreads)]
-    started = time.perf_counter()
+    threads = [threading.Thread(target=loop, args=(i,)) for i in range(min(connections, 32))]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    queue.put((latencies, errors[0], time.perf_counter() - started))
+    lat.sort()
+    return {"rps": len(lat) / duration, "p50_ms": lat[len(lat) // 2] * 1000, "p99_ms": lat[int(len(lat) * 0.99)] * 1000, "errors": errors[0]}
 
 
-def run_python(hostport: str, path: str, body_file: str, connections: int, duration: float, prefix: str = "") -> Dict[str, float]:
-    with open(body_file) as f:
-        template = f.read()
-    procs = min(4, connections)
-    ctx = multiprocessing.get_context("spawn")
-    queue = ctx.Queue()
-    workers = [ctx.Process(target=_py_worker, args=((hostport, path, template, connections // procs + (i < connections % procs),
-                                                     duration, prefix, i, queue),)) for i in range(procs)]
-    for w in workers:
-        w.start()
-    results = [queue.get() for _ in workers]
-    for w in workers:
-        w.join()
-    latencies = sorted(x for r in results for x in r[0])
-    elapsed = max(r[2] for r in results)
-    return {
-        "rps": len(latencies) / elapsed,
-        "p50_ms": latencies[len(latencies) // 2] * 1000 if latencies else 0.0,
-        "p99_ms": latencies[int(len(latencies) * 0.99)] * 1000 if latencies else 0.0,
-        "errors": sum(r[1] for r in results),
-        "requests": len(latencies),
-    }
+def median(runs: List[Dict[str, float]]) -> Dict[str, float]:
+    return {k: statistics.median(r[k] for r in runs) for k in runs[0]}
 
 
-# ---------------------------------------------------------------- main
+def measure(load: Callable[..., Dict[str, float]], url: str, conns: int, duration: float, runs: int, args: List[str],
+            order: str = "") -> Dict[str, float]:
+    def run_id(i: str) -> List[str]:
+        return [i] if args[0] == "addorder" else []
+
+    load(url, conns, 1.0, args + run_id("warm"), order)  # warm-up
+    return median([load(url, conns, duration, args + run_id(str(i)), order) for i in range(runs)])
+
+
+def memory_figures() -> Dict[str, float]:
+    from cloudfn.emulator.clock import Clock
+    from cloudfn.emulator.credentials import Credentials
+    from cloudfn.emulator.push import Pusher
+    from cloudfn.emulator.store import Store
+
+    tracemalloc.start()
+    creds = Credentials({"wxbench": "s"}, Store(), Clock())
+    start = time.perf_counter()
+    for _ in range(100_000):
+        creds.token({"grant_type": "client_credential", "appid": "wxbench", "secret": "s"})
+    per_issue_us = (time.perf_counter() - start) * 10
+    tokens_mb = tracemalloc.get_traced_memory()[0] / 1e6
+    tracemalloc.stop()
+    tracemalloc.start()
+    pusher = Pusher("wxbench")
+    action = {"ActionTime": 1, "ActionType": 100001, "ActionMsg": "x" * 40}
+    payload = {"Event": "add_express_path", "WayBillId": "TEST000000000001", "Actions": [action] * 8}
+    for _ in range(100_000):
+        pusher._record("add_express_path", "push", None, payload)
+    events_mb = tracemalloc.get_traced_memory()[0] / 1e6
+    tracemalloc.stop()
+    return {"tokens_rows": len(creds.tokens()), "tokens_mb": tokens_mb, "token_issue_us": per_issue_us, "events_mb": events_mb,
+            "events_kept": len(pusher.events())}
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--duration", type=float, default=10.0, help="seconds per measured run (default 10)")
-    parser.add_argument("--runs", type=int, default=3, help="measured runs; the median is reported (default 3)")
-    parser.add_argument("--connections", type=int, default=32, help="keep-alive connections (default 32)")
-    parser.add_argument("--orders", type=int, default=100_000, help="orders to insert for the memory figure (0 to skip)")
-    parser.add_argument("--loadgen", choices=("auto", "wrk", "python"), default="auto", help="load generator (default: wrk if installed)")
-    args = parser.parse_args()
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--duration", type=float, default=5.0, help="seconds per run (default 5)")
+    parser.add_argument("--runs", type=int, default=3, help="runs per figure; the median is printed (default 3)")
+    parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--floor", type=int, help=argparse.SUPPRESS)
+    a = parser.parse_args()
+    if a.serve is not None:
+        serve(a.serve)
+        return 0
+    if a.floor is not None:
+        floor()
+        return 0
+    from cloudfn.emulator.testing import order_wire
 
-    use_wrk = args.loadgen == "wrk" or (args.loadgen == "auto" and shutil.which("wrk"))
-    generate = run_wrk if use_wrk else run_python
-    tmp = tempfile.mkdtemp(prefix="cloudfn-bench-emulator-")
-    data = os.path.join(tmp, "emulator.sqlite3")
-    proc, hostport = start_emulator(data)
+    load = run_wrk if shutil.which("wrk") else run_python
+    print(f"load generator: {'wrk' if load is run_wrk else 'Python threads (wrk is missing: apt-get install wrk); figures understate the emulator'}")
+    order = json.dumps(order_wire("__ID__"), ensure_ascii=False)
+    rows: List[Tuple[str, Dict[str, float]]] = []
+    procs = []
     try:
-        token = call(hostport, "POST", "/cgi-bin/stable_token",
-                     {"grant_type": "client_credential", "appid": "wx0000000000000000", "secret": "cloudfn-demo-secret"})["access_token"]
-        added = call(hostport, "POST", f"{ADDORDER}?access_token={token}", order_wire("bench-order"))
-        assert added["errcode"] == 0, added
-        call(hostport, "POST", f"/cgi-bin/express/business/test_update_order?access_token={token}",
-             {"biz_id": "test_biz_id", "order_id": "bench-order", "delivery_id": "TEST", "waybill_id": added["waybill_id"],
-              "action_time": int(time.time()), "action_type": 100001, "action_msg": "揽件成功"})
-        getpath_file = os.path.join(tmp, "getpath.json")
-        with open(getpath_file, "w") as f:
-            json.dump({"delivery_id": "TEST", "waybill_id": added["waybill_id"], "order_id": "bench-order"}, f)
-        url = f"{GETPATH}?access_token={token}"
-
-        print(f"load generator: {'wrk' if use_wrk else 'python (multi-process, http.client keep-alive)'}, "
-              f"{args.connections} connections, {args.runs} x {args.duration:g} s (+ warm-up)")
-        generate(hostport, url, getpath_file, args.connections, min(3.0, args.duration))
-        runs = []
-        for i in range(args.runs):
-            r = generate(hostport, url, getpath_file, args.connections, args.duration)
-            runs.append(r)
-            print(f"  run {i + 1}: {r['rps']:8.0f} req/s  p50 {r['p50_ms']:6.2f} ms  p99 {r['p99_ms']:6.2f} ms  errors {r['errors']}")
-        med = {k: statistics.median(r[k] for r in runs) for k in ("rps", "p50_ms", "p99_ms", "errors")}
-        print(f"getPath median: {med['rps']:.0f} req/s, p50 {med['p50_ms']:.2f} ms, p99 {med['p99_ms']:.2f} ms, errors {med['errors']:.0f}"
-              f"  (targets: >= 2000 req/s, p99 < 25 ms, 0 errors)")
-        result: Dict[str, Any] = {"getPath": med}
-
-        if args.orders:
-            template = json.dumps(order_wire("bench-__ID__"), ensure_ascii=False)
-            order_file = os.path.join(tmp, "order.json")
-            with open(order_file, "w") as f:
-                f.write(template)
-            before = rss_kb(proc.pid)
-            started = time.perf_counter()
-            inserted, chunk, rate = 0, 0, 0.0
-            while inserted < args.orders:  # timed chunks until enough (the last one sized from the measured rate)
-                chunk += 1
-                seconds = 5.0 if not rate else min(60.0, max(1.0, (args.orders - inserted) / rate + 0.5))
-                r = generate(hostport, f"{ADDORDER}?access_token={token}", order_file, args.connections, seconds, f"c{chunk}-")
-                rate = r["rps"] or 1.0
-                db = sqlite3.connect(data, timeout=30)
-                inserted = db.execute("SELECT COUNT(*) FROM orders").fetchone()[0] - 1
-                db.close()
-            elapsed = time.perf_counter() - started
-            after = rss_kb(proc.pid)
-            print(f"addOrder via HTTP: {inserted} orders in {elapsed:.1f} s ({inserted / elapsed:.0f} orders/s)")
-            print(f"emulator RSS: {before['VmRSS'] / 1024:.1f} MB before, {after['VmRSS'] / 1024:.1f} MB after {inserted} orders "
-                  f"(peak {after['VmHWM'] / 1024:.1f} MB; target < 80 MB); data file {os.path.getsize(data) / 1e6:.1f} MB")
-            r = generate(hostport, url, getpath_file, args.connections, args.duration)
-            print(f"getPath with {inserted} orders stored: {r['rps']:.0f} req/s, p50 {r['p50_ms']:.2f} ms, p99 {r['p99_ms']:.2f} ms, "
-                  f"errors {r['errors']}")
-            result.update(orders=inserted, rss_mb=after["VmRSS"] / 1024, peak_rss_mb=after["VmHWM"] / 1024,
-                          addorder_per_s=inserted / elapsed, getPath_after_orders=r)
-        print("RESULT " + json.dumps(result))
+        p, floor_srv = child("floor")
+        procs.append(p)
+        rows.append(("stdlib floor, fixed reply, 32 conns", measure(load, floor_srv["url"] + "/", 32, a.duration, a.runs, ["floor", "1", "1"])))
+        for n in (1_000, 100_000):
+            p, emu = child("serve", n)
+            procs.append(p)
+            url = f"{emu['url']}{GETPATH}?access_token={emu['token']}"
+            figure = measure(load, url, 32, a.duration, a.runs, ["getpath", str(emu["first"]), str(n)])
+            rows.append((f"getPath direct, {n:,} orders, 32 conns", figure))
+            if n == 1_000:
+                rows.append(("gateway wx.api getPath, 1,000 orders, 128 conns",
+                             measure(load, emu["url"] + "/admin", 128, a.duration, a.runs, ["gateway", str(emu["first"]), str(n)])))
+                rows.append(("addOrder, unique ids, 32 conns",
+                             measure(load, f"{emu['url']}{ADDORDER}?access_token={emu['token']}", 32, a.duration, 1, ["addorder", "1", "1"], order)))
+                conn = http.client.HTTPConnection(emu["url"][7:])
+                conn.request("GET", "/_emulator/orders")
+                stored = json.loads(conn.getresponse().read())["count"] - n
+                rows.append(("addOrder orders stored (unique inserts)", {"rps": stored, "p50_ms": 0, "p99_ms": 0, "errors": 0}))
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        shutil.rmtree(tmp, ignore_errors=True)
+        for p in procs:
+            p.kill()
+            p.wait()
+    print(f"{'figure':52} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
+    for name, r in rows:
+        print(f"{name:52} {r['rps']:>9,.0f} {r['p50_ms']:>8.2f} {r['p99_ms']:>8.2f} {r['errors']:>7.0f}")
+    fig = dict(rows)
+    direct, direct_100k = fig["getPath direct, 1,000 orders, 32 conns"], fig["getPath direct, 100,000 orders, 32 conns"]
+    gateway = fig["gateway wx.api getPath, 1,000 orders, 128 conns"]
+    print(f"getPath vs floor: {direct['rps'] / fig['stdlib floor, fixed reply, 32 conns']['rps']:.2f}x; "
+          f"100k/1k orders: {direct['rps'] / direct_100k['rps']:.2f}x slower; gateway/direct: {gateway['rps'] / direct['rps']:.2f}x, "
+          f"gateway p99 {gateway['p99_ms']:.1f} ms")
+    mem = memory_figures()
+    print(f"memory after 100,000 token issues: {mem['tokens_mb']:.2f} MB, {mem['tokens_rows']:.0f} tokens held "
+          f"({mem['token_issue_us']:.1f} us per issue, persisted); "
+          f"after 100,000 events: {mem['events_mb']:.2f} MB ({mem['events_kept']:.0f} kept)")
     return 0
 
 

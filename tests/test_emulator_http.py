@@ -123,7 +123,7 @@ def test_chunked_request_body(raw: Raw, emu: Emulator) -> None:
     token = raw.token(emu.appid, emu.secret)
     body = json.dumps({"openid": "oChunk", "update_type": "bind", "tagid_list": "7,8"}).encode()
     chunks = b"".join(b"%x\r\n%s\r\n" % (len(body[i:i + 7]), body[i:i + 7]) for i in range(0, len(body), 7)) + b"0\r\n\r\n"
-    request = (f"POST {PRINTER}?access_token={token} HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+    request = (f"POST {PRINTER}?access_token={token} HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n"
                "Content-Type: application/json\r\n\r\n").encode() + chunks
     status, reply, _ = send_raw(emu, request)
     assert (status, reply["errcode"]) == (200, 0)
@@ -135,7 +135,7 @@ def test_keep_alive_serves_many_requests_on_one_connection(raw: Raw, emu: Emulat
     with socket.create_connection(("127.0.0.1", emu.port), timeout=10) as sock:
         f = sock.makefile("rb")
         for _ in range(3):
-            sock.sendall(f"GET {DELIVERY}?access_token={token} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+            sock.sendall(f"GET {DELIVERY}?access_token={token} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
             assert f.readline().startswith(b"HTTP/1.1 200")
             length = 0
             while True:
@@ -152,7 +152,7 @@ def test_body_over_one_mib(raw: Raw, emu: Emulator) -> None:
     big = b'{"openid": "' + b"x" * MAX_BODY + b'", "update_type": "bind"}'
     status, reply = raw.request("POST", f"{PRINTER}?access_token={token}", big, {"Content-Type": "application/json"})
     assert status == 413 and reply["errcode"] == 45002
-    chunked = (f"POST {PRINTER}?access_token={token} HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n").encode()
+    chunked = (f"POST {PRINTER}?access_token={token} HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n").encode()
     chunked += b"%x\r\n" % (MAX_BODY + 10) + b"x" * 100
     status, reply, head = send_raw(emu, chunked)
     assert status == 413 and reply["errcode"] == 45002 and b"Connection: close" in head
@@ -188,7 +188,7 @@ def test_malformed_http_gets_json(emu: Emulator) -> None:
 
 
 def test_every_model_path_is_routed(emu: Emulator) -> None:
-    assert set(emu.server.api_paths) == set(spec.by_path())
+    assert {path for _, path in emu.server.routes} >= set(spec.by_path())
     client = Raw(emu.base_url)
     for path in spec.by_path():
         assert client.post(path, {})[1]["errcode"] == 40001  # routed (credential checked), not 404
@@ -338,7 +338,7 @@ def test_a_request_in_flight_when_the_emulator_stops_is_no_crash(caplog: pytest.
 
     caplog.set_level(logging.ERROR, logger="cloudfn.emulator")
     with running() as emu:
-        emu.server.faults.add({"api": "getAllAccount", "delay_ms": 400})
+        emu.faults.add({"api": "getAllAccount", "delay_ms": 400})
         cloud.init(transport="https", appid=emu.appid, secret=emu.secret, api_base=emu.base_url, timeout=100)
         with pytest.raises(cloud.CloudSDKError) as info:
             cloud.openapi.logistics.getAllAccount()

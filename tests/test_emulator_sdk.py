@@ -262,7 +262,8 @@ def test_listener_and_provider_hooks(logistics: Any, cloudfn_emulator: Any) -> N
         return None
 
     backend.provider = provider
-    backend.subscribe(lambda event, payload: events.append((event, payload)))
+    listener = lambda event, payload: events.append((event, payload))  # noqa: E731
+    backend.subscribe(listener)
     try:
         added = logistics.addOrder(order_body("hook-1"))
         assert added["waybillId"] == "PROV-hook-1" and added["waybillData"] == [{"key": "a", "value": "1"}]
@@ -280,7 +281,7 @@ def test_listener_and_provider_hooks(logistics: Any, cloudfn_emulator: Any) -> N
         raises(9300501, logistics.addOrder, order_body("hook-2"))
     finally:
         backend.provider = None
-        backend._listeners.clear()
+        backend.unsubscribe(listener)
 
 
 # ---------------------------------------------------------------- faults seen from the SDK

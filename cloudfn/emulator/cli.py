@@ -27,6 +27,18 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--push-aes-key", help="EncodingAESKey: push in safe (encrypted) mode")
     parser.add_argument("--push-format", choices=("json", "xml"), default="json", help="push body format (default json)")
     parser.add_argument("--provider-url", help="carrier (provider) endpoint that answers add_waybill, cancel_waybill, ...")
+    parser.add_argument("--app", action="append", default=[], metavar="APPID:SECRET",
+                        help="another mini program to serve (repeatable); the first app is the default one")
+    parser.add_argument("--push-retries", type=int, help="retries of a failed push (default: CLOUDFN_PUSH_RETRIES, else 3)")
+    parser.add_argument("--push-backoff", type=float, help="first retry delay in seconds, doubling (default: CLOUDFN_PUSH_BACKOFF, else 0.5)")
+    parser.add_argument("--push-timeout", type=float, help="seconds per push attempt (default: CLOUDFN_PUSH_TIMEOUT, else 5)")
+    parser.add_argument("--max-events", type=int, default=1000, help="events kept in the record (default 1000)")
+    parser.add_argument("--max-connections", type=int, default=256, help="open connections at most (default 256; more get 503)")
+    parser.add_argument("--allow-host", action="append", default=[], metavar="NAME",
+                        help="also accept this Host name (a proxy or port-forward in front of the emulator)")
+    parser.add_argument("--auto-advance", type=float, metavar="SECONDS", help="move every open waybill one step per SECONDS")
+    parser.add_argument("--failure-share", type=float, default=0.0, help="share of auto-advanced waybills that fail (0-1)")
+    parser.add_argument("--seed", metavar="FILE", help="start from this snapshot (GET /_emulator/state)")
     parser.set_defaults(func=run)
 
 
@@ -42,6 +54,16 @@ def run(args: Any) -> int:
     appid = appid or env.get("WX_APPID") or DEMO_APPID
     if not secret:
         secret, secret_source = DEMO_SECRET, "demo"
+    apps = {}
+    for item in args.app:
+        app, sep, app_secret = item.partition(":")
+        if not sep or not app or not app_secret:
+            print(f"cloudfn emulator: --app takes APPID:SECRET, got {item.split(':')[0]!r}...", file=sys.stderr)
+            return 2
+        apps[app] = app_secret
+    if args.app and not args.appid and not env.get("WX_APPID"):
+        appid, secret = next(iter(apps.items()))
+        secret_source = "argument"
     if args.host not in _LOOPBACK:
         print(f"cloudfn emulator: WARNING: binding {args.host}: the emulator has no real security; anyone who can reach this "
               "address can read and change its data", file=sys.stderr)
@@ -51,12 +73,18 @@ def run(args: Any) -> int:
     emulator = Emulator(
         host=args.host, port=args.port, data=args.data, appid=appid, secret=secret, cloudbase_token=args.cloudbase_token,
         token_ttl=args.token_ttl, strict=args.strict, push_url=args.push_url, push_token=args.push_token,
-        push_aes_key=args.push_aes_key, push_format=args.push_format, provider_url=args.provider_url,
+        push_aes_key=args.push_aes_key, push_format=args.push_format, provider_url=args.provider_url, apps=apps,
+        push_retries=args.push_retries, push_backoff=args.push_backoff, push_timeout=args.push_timeout, max_events=args.max_events,
+        max_connections=args.max_connections, allow_hosts=args.allow_host, auto_advance=args.auto_advance,
+        failure_share=args.failure_share, seed=args.seed,
     )
     try:
         emulator.start()
     except OSError as exc:
         print(f"cloudfn emulator: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    except ValueError as exc:
+        print(f"cloudfn emulator: {exc}", file=sys.stderr)
         return 1
     stop = threading.Event()
 
@@ -76,6 +104,8 @@ def run(args: Any) -> int:
         lines.append(f"export WX_APPSECRET={secret}")
     if args.cloudbase_token:
         lines.append("# cloudbase_access_token: the --cloudbase-token value")
+    if len(emulator.apps) > 1:
+        lines.append(f"# also serving apps: {', '.join(a for a in emulator.apps if a != appid)}")
     print("\n".join(lines), flush=True)
     try:
         while not stop.wait(0.5):

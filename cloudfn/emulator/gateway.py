@@ -23,25 +23,31 @@ token is served with every permission, unless the emulator is ``strict``: then i
 In strict mode the emulator's ``cloudbase_token`` is also accepted as ``wxCloudbaseAccesstoken``.
 
 Signatures: the TC3 ``Authorization`` header is accepted as sent by default (the emulator does
-not know the caller's SecretKey). :func:`attach` with ``verify_key=`` (or the environment variable
-``CLOUDFN_EMULATOR_TC3_KEY``) checks it with :func:`cloudfn.tc3.verify`; a bad or missing
-signature then answers code ``SIGN_PARAM_INVALID``.
+not know the caller's SecretKey). ``Gateway(verify_key=...)`` (``Emulator(tc3_key=...)``, or the
+environment variable ``CLOUDFN_EMULATOR_TC3_KEY``) checks it with :func:`cloudfn.tc3.verify`; a
+bad or missing signature then answers code ``SIGN_PARAM_INVALID``.
+
+Calls run through the emulator's one :class:`~cloudfn.emulator.pipeline.Pipeline` (count ->
+fault -> backend), exactly as the HTTPS endpoints do. ``CommApiData.appid`` picks the app (one of
+the emulator's; none: the default app).
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import secrets
 import threading
 import uuid
 from dataclasses import dataclass
-from typing import Any, Dict, Iterable, List, Optional, Tuple
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
 
 from .. import spec, tc3
 from ..pb import OPEN_API, CommApiData, CommOpenApiResp, DecodeError
+from .credentials import Credentials
+from .pipeline import Answer, Pipeline
+from .server import EmuRequest
 
 log = logging.getLogger("cloudfn.emulator.gateway")
 
@@ -115,10 +121,14 @@ class FunctionToken:
 
 
 class Gateway:
-    """State and handlers of the gateway routes of one emulator."""
+    """State and handlers of the gateway routes (``POST /admin``, ``POST /_emulator/api-tokens``)."""
 
-    def __init__(self, emulator: Any, verify_key: Optional[str] = None) -> None:
-        self.emulator = emulator
+    MAX_FUNCTION_TOKENS = 10000
+
+    def __init__(self, pipeline: Pipeline, credentials: Credentials, strict: bool = False, verify_key: Optional[str] = None) -> None:
+        self.pipeline = pipeline
+        self.credentials = credentials
+        self.strict = strict
         self.verify_key = verify_key
         self._tokens: Dict[str, FunctionToken] = {}
         self._lock = threading.Lock()
@@ -133,13 +143,15 @@ class Gateway:
         token = "cloudfn-apitoken-" + secrets.token_urlsafe(24)
         with self._lock:
             self._tokens[token] = FunctionToken(function, frozenset(permissions))
+            while len(self._tokens) > self.MAX_FUNCTION_TOKENS:  # bounded: the oldest goes
+                del self._tokens[next(iter(self._tokens))]
         return token
 
     def lookup(self, token: str) -> Optional[FunctionToken]:
         with self._lock:
             return self._tokens.get(token)
 
-    def handle_tokens(self, req: Any) -> Tuple[int, Dict[str, str], bytes]:
+    def handle_tokens(self, req: EmuRequest) -> Tuple[int, Dict[str, str], bytes]:
         try:
             data = json.loads(req.body or b"{}")
         except ValueError:
@@ -155,7 +167,7 @@ class Gateway:
 
     # ------------------------------------------------------------------ /admin
 
-    def handle_admin(self, req: Any) -> Tuple[int, Dict[str, str], bytes]:
+    def handle_admin(self, req: EmuRequest) -> Tuple[int, Dict[str, str], bytes]:
         request_id = uuid.uuid4().hex
         try:
             fields = self._fields(req)
@@ -169,7 +181,7 @@ class Gateway:
         except GatewayError as exc:
             return _json(200, {"code": exc.code, "message": exc.message, "requestId": request_id})
 
-    def _fields(self, req: Any) -> Dict[str, Any]:
+    def _fields(self, req: EmuRequest) -> Dict[str, Any]:
         content_type = _header(req, "content-type")
         if content_type.lower().startswith("multipart/form-data"):
             try:
@@ -185,14 +197,12 @@ class Gateway:
             raise GatewayError("INVALID_PARAM", "request body must be a JSON object")
         return data
 
-    def _check_signature(self, req: Any, fields: Dict[str, Any]) -> None:
+    def _check_signature(self, req: EmuRequest, fields: Dict[str, Any]) -> None:
         if not self.verify_key:
             return
         authorization = _header(req, "authorization")
         host = _header(req, "host")
-        query = getattr(req, "raw_query", None)
-        if query is None:
-            query = "&".join(f"{k}={v}" for k, v in (req.query or {}).items())
+        query = "&".join(f"{k}={v}" for k, v in (req.query or {}).items())
         url = f"http://{host}{req.path.split('?')[0]}" + (f"?{query}" if query else "")
         try:
             timestamp = int(_header(req, "x-timestamp") or "0")
@@ -207,8 +217,8 @@ class Gateway:
         known = self.lookup(token) if token else None
         if known is not None:
             return None if api in known.permissions else NO_PERMISSION
-        if getattr(self.emulator, "strict", False):
-            cloudbase = getattr(self.emulator, "cloudbase_token", None)
+        if self.strict:
+            cloudbase = self.credentials.cloudbase_token
             if not token and cloudbase and _text(fields.get("wxCloudbaseAccesstoken")) == cloudbase:
                 return None
             return ILLEGAL_SOURCE
@@ -220,21 +230,9 @@ class Gateway:
             return name
         return None
 
-    def _call(self, name: str, body: Dict[str, Any], appid: Optional[str]) -> Tuple[int, str, bytes]:
-        """(WeChat HTTP status, content type, JSON bytes) of one logistics call, the HTTPS endpoint's faults included."""
-        server = self.emulator.server
-        calls = getattr(server, "calls", None)
-        if calls is not None:
-            calls.hit(name)
-        faults = getattr(server, "faults", None)
-        fault = faults.take(name) if faults is not None else None
-        if fault is not None:
-            injected = server.apply_fault(fault)  # may sleep, or drop the connection
-            if injected is not None:
-                status, headers, payload = injected
-                return status, _content_type(headers), payload
-        reply = self.emulator.backend.handle(name, body, appid or self.emulator.appid)
-        return 200, WECHAT_TYPE, encode_reply(self.emulator, reply)
+    def _call(self, name: str, body: Dict[str, Any], appid: Optional[str]) -> Answer:
+        """One logistics call through the emulator's pipeline (count -> fault -> backend)."""
+        return self.pipeline.call(name, lambda: self.credentials.app_for(appid), lambda: body)
 
     def _open_api(self, fields: Dict[str, Any], request_id: str) -> Tuple[int, Dict[str, str], bytes]:
         api = _text(fields.get("apiName"))
@@ -259,7 +257,7 @@ class Gateway:
                 body[pair.key] = json.loads(pair.value.decode("utf-8"))
             except ValueError:
                 raise GatewayError("INVALID_PARAM", f"requestData pair {pair.key!r} is not JSON text") from None
-        status, content_type, payload = self._call(name, body, message.appid)
+        status, content_type, payload = self._call(name, body, message.appid or None)
         return _pb(CommOpenApiResp(resp_data=payload, content_type=content_type, error_code=0, http_code=status))
 
     def _json_api(self, fields: Dict[str, Any], request_id: str) -> Tuple[int, Dict[str, str], bytes]:
@@ -283,24 +281,6 @@ class Gateway:
         return _json(200, {"data": {"responseData": payload.decode("utf-8")}, "requestId": request_id})
 
 
-def encode_reply(emulator: Any, reply: Any) -> bytes:
-    """The WeChat JSON bytes of a backend reply, exactly as the emulator's HTTPS endpoint writes them."""
-    if isinstance(reply, bytes):
-        return reply
-    try:
-        from .server import dumps
-    except ImportError:  # pragma: no cover - the emulator package always has it
-        return json.dumps(reply, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    return dumps(reply)
-
-
-def _content_type(headers: Dict[str, str]) -> str:
-    for key, value in (headers or {}).items():
-        if key.lower() == "content-type":
-            return value
-    return WECHAT_TYPE
-
-
 def _text(value: Any) -> str:
     if value is None:
         return ""
@@ -309,13 +289,12 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _headers(req: Any) -> Dict[str, str]:
-    headers = getattr(req, "headers", None) or {}
-    items = headers.items() if hasattr(headers, "items") else headers
-    return {str(k).lower(): str(v) for k, v in items}
+def _headers(req: EmuRequest) -> Dict[str, str]:
+    headers: Mapping[str, str] = req.headers or {}
+    return {str(k).lower(): str(v) for k, v in headers.items()}
 
 
-def _header(req: Any, name: str) -> str:
+def _header(req: EmuRequest, name: str) -> str:
     return _headers(req).get(name, "")
 
 
@@ -325,21 +304,6 @@ def _json(status: int, data: Any) -> Tuple[int, Dict[str, str], bytes]:
 
 def _pb(message: CommOpenApiResp) -> Tuple[int, Dict[str, str], bytes]:
     return 200, {"Content-Type": PROTOBUF_TYPE}, message.encode()
-
-
-def attach(emulator: Any, verify_key: Optional[str] = None) -> Gateway:
-    """Add ``POST /admin`` and ``POST /_emulator/api-tokens`` to a (started or not) emulator."""
-    existing = getattr(emulator, "gateway", None)
-    if isinstance(existing, Gateway):
-        return existing
-    gateway = Gateway(emulator, verify_key or os.environ.get("CLOUDFN_EMULATOR_TC3_KEY") or None)
-    emulator.server.add_route("POST", "/admin", gateway.handle_admin)
-    emulator.server.add_route("POST", "/_emulator/api-tokens", gateway.handle_tokens)
-    try:
-        emulator.gateway = gateway
-    except AttributeError:  # a class with __slots__: the routes still work
-        log.debug("cannot set emulator.gateway")
-    return gateway
 
 
 def permissions_of(config_json: Dict[str, Any]) -> List[str]:

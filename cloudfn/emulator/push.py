@@ -1,6 +1,8 @@
 """The emulator as WeChat's message-push sender: path events to the business, order events to a provider.
 
-``attach(emulator)`` runs from ``Emulator.start`` when ``push_url`` or ``provider_url`` is set:
+The :class:`Emulator` always composes one :class:`Pusher` (constructor and CLI options
+``push_url``, ``push_token``, ``push_aes_key``, ``push_format``, ``provider_url``,
+``push_retries``, ``push_backoff``, ``push_timeout``, ``max_events``):
 
 - ``push_url``: every ``add_express_path`` event of the backend (an order's path changed) is
   POSTed there, signed like WeChat (``signature``, ``timestamp``, ``nonce`` query parameters;
@@ -16,17 +18,15 @@
 
 Every event is recorded with its attempts and outcome: ``GET /_emulator/events``
 (``?event=NAME``, ``?outcome=delivered|failed|pending|answered``); ``emulator.reset()`` clears
-the record. Options (constructor / CLI, else environment, else default): ``push_retries``
-(``CLOUDFN_PUSH_RETRIES``, 3), ``push_backoff`` seconds (``CLOUDFN_PUSH_BACKOFF``, 0.5),
-``push_timeout`` seconds (``CLOUDFN_PUSH_TIMEOUT``, 5).
+the record. The record keeps the newest ``max_events`` (default 1000) events; the delivery queue
+holds at most ``max_queue`` pushes (beyond that a push is recorded as failed, not sent).
 """
 
 from __future__ import annotations
 
+import collections
 import copy
-import json
 import logging
-import os
 import queue
 import re
 import secrets
@@ -35,7 +35,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
+from typing import Any, Callable, Deque, Dict, List, Mapping, Optional, Tuple
 
 from .. import redact
 from ..errors import CloudSDKError
@@ -48,6 +48,8 @@ PROVIDER_EVENTS = ("add_waybill", "cancel_waybill", "check_biz", "get_quota")
 DEFAULT_RETRIES = 3
 DEFAULT_BACKOFF = 0.5
 DEFAULT_TIMEOUT = 5.0
+MAX_EVENTS = 1000
+MAX_QUEUE = 10000
 _SECRET_FIELDS = ("BizPwd",)
 _DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback never through a proxy
 _DEFAULT = urllib.request.build_opener()
@@ -69,13 +71,6 @@ def parse_provider_urls(spec: str) -> Tuple[Optional[str], Dict[str, str]]:
         else:
             raise ValueError(f"provider_url item {item.strip()!r} is neither a URL nor DELIVERYID=URL")
     return default, per_id
-
-
-def _setting(options: Mapping[str, Any], key: str, env: str, default: float) -> float:
-    value = options.get(key)
-    if value is None:
-        value = os.environ.get(env) or default
-    return float(value)
 
 
 def _masked(payload: Mapping[str, Any]) -> Dict[str, Any]:
@@ -100,6 +95,8 @@ class Pusher:
         retries: int = DEFAULT_RETRIES,
         backoff: float = DEFAULT_BACKOFF,
         timeout: float = DEFAULT_TIMEOUT,
+        max_events: int = MAX_EVENTS,
+        max_queue: int = MAX_QUEUE,
     ) -> None:
         if fmt not in ("json", "xml"):
             raise ValueError(f"push_format must be 'json' or 'xml', got {fmt!r}")
@@ -115,7 +112,8 @@ class Pusher:
         self.backoff = float(backoff)
         self.timeout = float(timeout)
         redact.register(self.token, self.aes_key)
-        self._records: List[Dict[str, Any]] = []
+        self._records: Deque[Dict[str, Any]] = collections.deque(maxlen=max(1, int(max_events)))
+        self.max_queue = int(max_queue)
         self._lock = threading.Lock()
         self._next_id = 1
         self._queue: "queue.Queue[Optional[Dict[str, Any]]]" = queue.Queue()
@@ -224,6 +222,10 @@ class Pusher:
             return
         rec = self._record(event, "push", self.push_url, payload)
         with self._lock:
+            if self._pending >= self.max_queue:
+                rec["outcome"] = "failed"
+                rec["attempts"].append({"attempt": 0, "error": f"delivery queue full ({self.max_queue} pushes)"})
+                return
             self._pending += 1
         self._ensure_worker()
         self._queue.put({"rec": rec, "message": copy.deepcopy(payload)})
@@ -320,52 +322,17 @@ class Pusher:
         self._closed = True
         self._queue.put(None)
 
-    def route(self, req: Any) -> Tuple[int, Dict[str, str], bytes]:
-        """``GET /_emulator/events``."""
-        q = getattr(req, "query", {}) or {}
-        recs = self.events(event=q.get("event") or None, outcome=q.get("outcome") or None)
-        body = json.dumps({"count": len(recs), "events": recs}, ensure_ascii=False).encode("utf-8")
-        return 200, {"Content-Type": "application/json; charset=utf-8"}, body
+    @property
+    def has_provider(self) -> bool:
+        return bool(self.provider_default or self.provider_urls)
 
+    def export(self) -> List[Dict[str, Any]]:
+        """The event record (a snapshot's ``events``)."""
+        return self.events()
 
-def attach(emulator: Any) -> Pusher:
-    """Wire a Pusher into a started emulator (push listener, provider hook, events route)."""
-    opts: Mapping[str, Any] = getattr(emulator, "options", None) or {}
-    pusher = Pusher(
-        appid=getattr(emulator, "appid", None) or opts.get("appid") or "",
-        push_url=opts.get("push_url") or None,
-        token=opts.get("push_token") or None,
-        aes_key=opts.get("push_aes_key") or None,
-        fmt=(opts.get("push_format") or "json").lower(),
-        provider_url=opts.get("provider_url") or None,
-        retries=int(_setting(opts, "push_retries", "CLOUDFN_PUSH_RETRIES", DEFAULT_RETRIES)),
-        backoff=_setting(opts, "push_backoff", "CLOUDFN_PUSH_BACKOFF", DEFAULT_BACKOFF),
-        timeout=_setting(opts, "push_timeout", "CLOUDFN_PUSH_TIMEOUT", DEFAULT_TIMEOUT),
-    )
-    backend = emulator.backend
-    if pusher.push_url:
-        backend.subscribe(pusher.listener)
-    if pusher.provider_default or pusher.provider_urls:
-        backend.provider = pusher.provider
-    emulator.server.add_route("GET", EVENTS_PATH, pusher.route)
-    emulator.pusher = pusher
-    _chain(emulator, "reset", before=None, after=pusher.clear)
-    _chain(emulator, "stop", before=pusher.close, after=None)
-    return pusher
-
-
-def _chain(obj: Any, name: str, before: Optional[Callable[[], None]], after: Optional[Callable[[], None]]) -> None:
-    """Wrap ``obj.name()`` on the instance so ``before``/``after`` run around it."""
-    original = getattr(obj, name, None)
-    if not callable(original):
-        return
-
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        if before:
-            before()
-        result = original(*args, **kwargs)
-        if after:
-            after()
-        return result
-
-    setattr(obj, name, wrapped)
+    def load(self, records: List[Dict[str, Any]]) -> None:
+        """Replace the event record (a snapshot import); ids continue after the highest one."""
+        with self._lock:
+            self._records.clear()
+            self._records.extend(copy.deepcopy(r) for r in records if isinstance(r, dict))
+            self._next_id = max([int(r.get("id", 0)) for r in self._records] + [0]) + 1

@@ -1,0 +1,43 @@
+"""Business events the platform sends after a state change (``add_express_path``), to subscribers."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Callable, Dict, List
+
+from .provider import SYSTEM_OPENID
+from .store import Order
+
+log = logging.getLogger("cloudfn.emulator")
+Listener = Callable[[str, Dict[str, Any]], None]
+
+
+def path_event(order: Order, now: float) -> Dict[str, Any]:
+    """The ``add_express_path`` message for an order's whole path."""
+    return {
+        "ToUserName": order.appid, "FromUserName": order.openid or SYSTEM_OPENID, "CreateTime": int(now),
+        "MsgType": "event", "Event": "add_express_path", "DeliveryID": order.delivery_id, "WayBillId": order.waybill_id,
+        "OrderId": order.order_id, "Version": order.version, "Count": len(order.path),
+        "Actions": [{"ActionTime": i["action_time"], "ActionType": i["action_type"], "ActionMsg": i["action_msg"]} for i in order.path],
+    }
+
+
+class Emitter:
+    """Calls every subscriber with ``(event, payload)``; a failing subscriber never breaks the call."""
+
+    def __init__(self) -> None:
+        self._listeners: List[Listener] = []
+
+    def subscribe(self, fn: Listener) -> None:
+        self._listeners.append(fn)
+
+    def unsubscribe(self, fn: Listener) -> None:
+        if fn in self._listeners:
+            self._listeners.remove(fn)
+
+    def emit(self, event: str, payload: Dict[str, Any]) -> None:
+        for fn in list(self._listeners):
+            try:
+                fn(event, payload)
+            except Exception:
+                log.exception("emulator listener failed for %s", event)
