@@ -91,10 +91,13 @@ class Client:
             data = {}
         if not isinstance(data, Mapping):
             raise CloudSDKError(TCB_INVALID_PARAM, fail_msg(display, f"invalid parameters: data must be an object, got {type(data).__name__}"))
-        wire = _drop_none(to_snake(dict(data)) if convert_case else dict(data))
-        problems = json_problems(wire)
+        data = dict(data)
+        problems = json_problems(data)  # first: what follows recurses, encodes and prints values
+        if problems:
+            raise CloudSDKError(TCB_INVALID_PARAM, fail_msg(display, "invalid parameters: " + describe(problems, camel=convert_case)))
+        wire = _drop_none(to_snake(data) if convert_case else data)
         if self.config.validate:
-            problems += validate_body(method["request"], wire, method.get("request_one_of", ()))
+            problems = validate_body(method["request"], wire, method.get("request_one_of", ()))
         if problems:
             raise CloudSDKError(TCB_INVALID_PARAM, fail_msg(display, "invalid parameters: " + describe(problems, camel=convert_case)))
 
