@@ -163,4 +163,4 @@ def _describe(exc: BaseException) -> str:
     ):
         if marker in text:
             return f"{type(exc).__name__} ({marker})"
-    return redact.redact(f"{type(exc).__name__} ({text[:200]})")
+    return f"{type(exc).__name__} ({redact.redact(text[:1000])[:200]})"  # redacted before cut: no secret half-shown
