@@ -13,7 +13,7 @@ import re
 import threading
 from typing import Any, Callable, Dict, Mapping, Optional
 
-from . import spec
+from . import redact, spec
 from .casing import to_camel, to_snake
 from .config import Config, resolve
 from .errors import (
@@ -91,10 +91,13 @@ class Client:
             data = {}
         if not isinstance(data, Mapping):
             raise CloudSDKError(TCB_INVALID_PARAM, fail_msg(display, f"invalid parameters: data must be an object, got {type(data).__name__}"))
-        wire = _drop_none(to_snake(dict(data)) if convert_case else dict(data))
-        problems = json_problems(wire)
+        data = dict(data)
+        problems = json_problems(data)  # first: what follows recurses, encodes and prints values
+        if problems:
+            raise CloudSDKError(TCB_INVALID_PARAM, fail_msg(display, "invalid parameters: " + describe(problems, camel=convert_case)))
+        wire = _drop_none(to_snake(data) if convert_case else data)
         if self.config.validate:
-            problems += validate_body(method["request"], wire, method.get("request_one_of", ()))
+            problems = validate_body(method["request"], wire, method.get("request_one_of", ()))
         if problems:
             raise CloudSDKError(TCB_INVALID_PARAM, fail_msg(display, "invalid parameters: " + describe(problems, camel=convert_case)))
 
@@ -124,42 +127,96 @@ def _drop_none(value: Any) -> Any:
 
 
 _JSONISH = re.compile(r"(application/json)|(text/plain)")
+PREVIEW_CHARS = 1024  # of a reply body quoted in an errMsg
 
 
 def shape_result(response: Response, display: str, convert_case: bool) -> Dict[str, Any]:
-    """wx-server-sdk's result rules applied to a transport's response."""
+    """wx-server-sdk's result rules applied to a transport's response.
+
+    Node's rules for JSON and ``text/plain`` replies; beyond them (Node never sees the HTTP
+    status): a 5xx is -601001, any other non-JSON reply with status >= 400 is -501001 naming the
+    status, and a non-JSON reply is ``{contentType, buffer}`` only for a method the model marks
+    ``binary_response`` (else -601001). Server text in an errMsg is redacted.
+    """
     if response.error_code:
         raise CloudSDKError(response.error_code, f"system error: error code: {response.error_code}")
-    text_preview = response.body[:1024].decode("utf-8", "replace")
-    if response.status >= 500:
-        raise CloudSDKError(WX_SYSTEM_ERROR, fail_msg(display, f"wechat server error: HTTP {response.status}: {text_preview}"))
+    status = response.status
+    if status >= 500:
+        raise _server_error(response, WX_SYSTEM_ERROR, display, f"wechat server error: HTTP {status}: ")
     if _JSONISH.search(response.content_type):
         try:
             result = json.loads(response.body.decode("utf-8"))
-        except ValueError:
+        except (ValueError, RecursionError):  # UnicodeDecodeError included; a hostile nesting depth too
+            result = _NOT_JSON
+        if result is _NOT_JSON:
+            if status >= 400:
+                raise _http_error(response, display)
             if "text/plain" in response.content_type:
                 return {"result": response.body.decode("utf-8", "replace"), **_ok(display)}
-            raise CloudSDKError(
-                WX_SYSTEM_ERROR,
-                fail_msg(display, f"wechat server internal error, response body is invalid json: {text_preview}"),
-            ) from None
-        if isinstance(result, list):  # Object.assign({}, array): index keys
-            result = {str(i): v for i, v in enumerate(result)}
-        elif not isinstance(result, dict):
-            result = {}
-        errcode = result.get("errcode")
-        if errcode:
-            errmsg = result.get("errmsg")
-            raise CloudSDKError(errcode, fail_msg(display, "undefined" if errmsg is None else str(errmsg)))
-        result.pop("errcode", None)
-        result.pop("errmsg", None)
-        if convert_case:
+            raise _server_error(response, WX_SYSTEM_ERROR, display, "wechat server internal error, response body is invalid json: ")
+        return _json_result(response, result, display, convert_case)
+    if status >= 400:
+        raise _http_error(response, display)
+    if _binary(display):
+        return {"contentType": response.content_type.strip(), "buffer": response.body, **_ok(display)}
+    kind = response.content_type.strip() or "no content type"
+    raise _server_error(response, WX_SYSTEM_ERROR, display, f"wechat server answered HTTP {status} with {kind}, not JSON: ")
+
+
+_NOT_JSON = object()
+
+
+def _json_result(response: Response, result: Any, display: str, convert_case: bool) -> Dict[str, Any]:
+    if isinstance(result, list):  # Object.assign({}, array): index keys
+        result = {str(i): v for i, v in enumerate(result)}
+    elif not isinstance(result, dict):
+        result = {}
+    errcode = result.get("errcode")
+    if errcode:
+        errmsg = result.get("errmsg")
+        raise CloudSDKError(errcode, fail_msg(display, "undefined" if errmsg is None else _redact(str(errmsg), response)))
+    if response.status >= 400:  # JSON, but not WeChat's answer (a proxy's, a gateway's)
+        raise _http_error(response, display)
+    result.pop("errcode", None)
+    result.pop("errmsg", None)
+    if convert_case:
+        try:
             result = to_camel(result)
-        result.update(_ok(display))
-        return result
-    if response.status >= 400 and not response.body:
-        raise CloudSDKError(TCB_RESOURCE_SYSTEM_ERROR, fail_msg(display, f"HTTP {response.status} with an empty body"))
-    return {"contentType": response.content_type.strip(), "buffer": response.body, **_ok(display)}
+        except RecursionError:
+            raise CloudSDKError(WX_SYSTEM_ERROR, fail_msg(display, "wechat server reply is nested too deeply")) from None
+    result.update(_ok(display))
+    return result
+
+
+def _binary(display: str) -> bool:
+    """Does the model mark this method as answering files? (``binary_response``)"""
+    namespace, _, name = display.partition(".")[2].partition(".")
+    method = spec.method(name) if namespace == spec.model()["namespace"] else None
+    return bool(method and method.get("binary_response"))
+
+
+def _redact(text: str, response: Response) -> str:
+    request = response.request
+    return redact.redact(text, redact.call_secrets(request.data) if request is not None else ())
+
+
+def _preview(response: Response) -> str:
+    """The start of the body, redacted (a window wider than the preview, so no secret is cut in two)."""
+    head = response.body[: PREVIEW_CHARS * 4].decode("utf-8", "replace")
+    return _redact(head, response)[:PREVIEW_CHARS]
+
+
+def _server_error(response: Response, code: int, display: str, prefix: str) -> CloudSDKError:
+    return CloudSDKError(code, fail_msg(display, prefix + _preview(response)))
+
+
+def _http_error(response: Response, display: str) -> CloudSDKError:
+    """A 4xx reply that is not WeChat's JSON answer (a WAF, a rate limiter, a proxy's page)."""
+    status = response.status
+    if not response.body:
+        return CloudSDKError(TCB_RESOURCE_SYSTEM_ERROR, fail_msg(display, f"HTTP {status} with an empty body"))
+    kind = response.content_type.strip() or "no content type"
+    return _server_error(response, TCB_RESOURCE_SYSTEM_ERROR, display, f"HTTP {status} ({kind}): ")
 
 
 def _ok(display: str) -> Dict[str, Any]:

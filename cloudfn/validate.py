@@ -8,6 +8,7 @@ used), and carries the errcode WeChat would answer (the emulator uses that).
 from __future__ import annotations
 
 import math
+import sys
 from typing import Any, Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple, Union
 
 from .casing import snake_to_camel
@@ -154,32 +155,79 @@ def _check_value(spec: Dict[str, Any], value: Any, path: List[PathPart], out: Li
         _check_object(spec["fields"], spec.get("one_of", ()), value, path, out)
 
 
+MAX_DEPTH = 64  # nesting levels of a request body, the body itself included (logistics bodies use 4)
+_INT_DIGITS = getattr(sys, "get_int_max_str_digits", lambda: 0)()  # 4300 by default; 0: no limit
+_INT_LIMIT = 10**_INT_DIGITS if _INT_DIGITS else 0
+
+
 def json_problems(value: Any, path: Optional[List[PathPart]] = None) -> List[Problem]:
-    """Values JSON cannot carry (sets, bytes, objects, NaN...), wherever they are."""
+    """Values JSON cannot carry, wherever they are: sets, bytes, objects, NaN, lone surrogates,
+    integers Python will not print (over 4300 digits), nesting deeper than :data:`MAX_DEPTH`.
+
+    An iterative walk (no recursion, so any depth or a cycle is reported, never raised); run it
+    before anything recursive (case conversion, ``json.dumps``) touches the value.
+    """
     out: List[Problem] = []
-    _walk_json(value, path or [], out)
+    stack: List[Tuple[Any, List[PathPart]]] = [(value, list(path or []))]
+    base = len(path or [])
+    while stack:
+        item, here = stack.pop()
+        problem = _scalar_problem(item)
+        if problem is not None:
+            if problem:
+                out.append(Problem(here, "json", problem))
+            continue
+        if len(here) - base >= MAX_DEPTH:
+            out.append(Problem(here, "json", f"nests deeper than {MAX_DEPTH} levels"))
+            continue
+        children: List[Tuple[Any, List[PathPart]]] = []
+        if isinstance(item, dict):
+            for k, v in item.items():
+                if not isinstance(k, str):
+                    out.append(Problem(here, "json", f"has a non-string key {_safe_repr(k)}"))
+                elif not _valid_unicode(k):
+                    out.append(Problem(here, "json", "has a key that is not valid Unicode (a lone surrogate)"))
+                else:
+                    children.append((v, [*here, k]))
+        else:
+            children = [(v, [*here, i]) for i, v in enumerate(item)]
+        stack.extend(reversed(children))  # problems come out in document order
     return out
 
 
-def _walk_json(value: Any, path: List[PathPart], out: List[Problem]) -> None:
-    if value is None or isinstance(value, (str, bool, int)):
-        return
+def _scalar_problem(value: Any) -> Optional[str]:
+    """"" for a fine scalar, a problem text for a bad value, None for a container to walk."""
+    if value is None or isinstance(value, bool):
+        return ""
+    if isinstance(value, str):
+        return "" if _valid_unicode(value) else "is not valid Unicode (a lone surrogate)"
+    if isinstance(value, int):
+        if _INT_LIMIT and (value >= _INT_LIMIT or value <= -_INT_LIMIT):
+            return f"is an integer with more than {_INT_DIGITS} digits"
+        return ""
     if isinstance(value, float):
-        if math.isnan(value) or math.isinf(value):
-            out.append(Problem(path, "json", f"is not JSON-serialisable ({value!r})"))
-        return
-    if isinstance(value, dict):
-        for k, v in value.items():
-            if not isinstance(k, str):
-                out.append(Problem(path, "json", f"has a non-string key {k!r}"))
-            else:
-                _walk_json(v, path + [k], out)
-        return
-    if isinstance(value, (list, tuple)):
-        for i, v in enumerate(value):
-            _walk_json(v, path + [i], out)
-        return
-    out.append(Problem(path, "json", f"is not JSON-serialisable ({type(value).__name__})"))
+        return f"is not JSON-serialisable ({value!r})" if math.isnan(value) or math.isinf(value) else ""
+    if isinstance(value, (dict, list, tuple)):
+        return None
+    return f"is not JSON-serialisable ({type(value).__name__})"
+
+
+def _valid_unicode(text: str) -> bool:
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _safe_repr(value: Any) -> str:
+    try:
+        text = repr(value)
+    except Exception:  # a hostile __repr__, or an int too long to print
+        return type(value).__name__
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def describe(problems: Sequence[Problem], camel: bool, render: Callable[[Problem, bool], str] = Problem.render) -> str:

@@ -26,13 +26,18 @@ class Reply:
     content_type: str = "application/json; encoding=utf-8"
     drop: bool = False  # close the connection without a response
     sleep: float = 0.0  # wait before answering
+    echo: bool = False  # replace ECHO in the body with every query and JSON body value of the request
 
-    def payload(self) -> bytes:
+    def payload(self, seen: Optional["Seen"] = None) -> bytes:
         if isinstance(self.body, dict):
-            return json.dumps(self.body, ensure_ascii=False).encode()
-        if isinstance(self.body, str):
-            return self.body.encode()
-        return self.body
+            data = json.dumps(self.body, ensure_ascii=False).encode()
+        elif isinstance(self.body, str):
+            data = self.body.encode()
+        else:
+            data = self.body
+        if self.echo and seen is not None:
+            data = data.replace(b"ECHO", " ".join(seen.values()).encode())
+        return data
 
 
 @dataclass
@@ -45,6 +50,20 @@ class Seen:
     @property
     def json(self) -> Any:
         return json.loads(self.body) if self.body else None
+
+    def values(self) -> List[str]:
+        """Every query value and every scalar of the JSON body, as a server echoing the request shows them."""
+        out = list(self.query.values())
+        stack = [self.json] if self.body else []
+        while stack:
+            item = stack.pop()
+            if isinstance(item, dict):
+                stack.extend(item.values())
+            elif isinstance(item, list):
+                stack.extend(item)
+            elif item is not None:
+                out.append(str(item))
+        return out
 
 
 class _Server(ThreadingHTTPServer):
@@ -89,7 +108,7 @@ class StubWeChat:
                     except OSError:
                         pass
                     return
-                data = reply.payload()
+                data = reply.payload(seen)
                 head = (f"HTTP/1.1 {reply.status} X\r\nContent-Type: {reply.content_type}\r\nContent-Length: {len(data)}\r\n\r\n").encode()
                 self.wfile.write(head + data)
 

@@ -81,3 +81,70 @@ def test_empty_error_status_is_reported(sdk, stub: StubWeChat) -> None:
         cloud.openapi.logistics.getPath(deliveryId="TEST", waybillId="W")
     assert info.value.errCode == -501001
     assert "HTTP 404" in info.value.errMsg
+
+
+# --------------------------------------------------------------------------- error pages are errors
+PAGE = b"<html><body>429 Too Many Requests</body></html>"
+
+
+@pytest.mark.parametrize("status", [403, 404, 429])
+@pytest.mark.parametrize("content_type", ["text/html", "text/plain", "application/json", ""])
+def test_a_non_json_4xx_reply_to_addorder_is_an_error_naming_the_status(sdk, stub: StubWeChat, status: int, content_type: str) -> None:
+    from tests.test_core_methods import camel_body
+
+    stub.reply(ADD, Reply(PAGE, status=status, content_type=content_type))
+    with pytest.raises(CloudSDKError) as info:
+        cloud.openapi.logistics.addOrder(camel_body("addOrder"))
+    assert info.value.errCode == -501001
+    assert info.value.errMsg.startswith(f"openapi.logistics.addOrder:fail HTTP {status} (")
+    assert "429 Too Many Requests" in info.value.errMsg  # the page's start, for the user to see
+    assert len(stub.calls(ADD)) == 1  # and a write is not sent again
+
+
+def test_a_json_4xx_without_errcode_is_an_error(sdk, stub: StubWeChat) -> None:
+    stub.reply(PATH, Reply({"message": "rate limited"}, status=429))
+    with pytest.raises(CloudSDKError) as info:
+        cloud.openapi.logistics.getPath(deliveryId="TEST", waybillId="W")
+    assert (info.value.errCode, info.value.errMsg) == (
+        -501001, 'openapi.logistics.getPath:fail HTTP 429 (application/json; encoding=utf-8): {"message": "rate limited"}')
+
+
+def test_a_json_4xx_with_a_wechat_errcode_is_that_errcode(sdk, stub: StubWeChat) -> None:
+    stub.reply(PATH, Reply({"errcode": 45009, "errmsg": "reach max api daily quota limit"}, status=403))
+    with pytest.raises(CloudSDKError) as info:
+        cloud.openapi.logistics.getPath(deliveryId="TEST", waybillId="W")
+    assert (info.value.errCode, info.value.errMsg) == (45009, "openapi.logistics.getPath:fail reach max api daily quota limit")
+
+
+def test_a_200_page_for_a_method_without_binary_response_is_an_error(sdk, stub: StubWeChat) -> None:
+    stub.reply(ADD, Reply(b"<html>captive portal</html>", content_type="text/html; charset=utf-8"))
+    from tests.test_core_methods import camel_body
+
+    with pytest.raises(CloudSDKError) as info:
+        cloud.openapi.logistics.addOrder(camel_body("addOrder"))
+    assert (info.value.errCode, info.value.errMsg) == (
+        -601001,
+        "openapi.logistics.addOrder:fail wechat server answered HTTP 200 with text/html; charset=utf-8, not JSON: <html>captive portal</html>",
+    )
+
+
+def test_no_logistics_method_is_marked_binary() -> None:
+    """The official pages document a JSON reply for every logistics method."""
+    from cloudfn import spec
+
+    assert [n for n, m in spec.methods().items() if m.get("binary_response")] == []
+
+
+def test_an_error_page_via_the_cloudbase_transport_is_an_error(stub: StubWeChat) -> None:
+    cloud.init(transport="cloudbase", cloudbase_token="cb-token-faults", api_base=stub.base_url)
+    stub.reply(PATH, Reply(PAGE, status=403, content_type="text/html"))
+    with pytest.raises(CloudSDKError) as info:
+        cloud.openapi.logistics.getPath(deliveryId="TEST", waybillId="W")
+    assert info.value.errCode == -501001 and "HTTP 403" in info.value.errMsg
+
+
+def test_error_preview_is_bounded(sdk, stub: StubWeChat) -> None:
+    stub.reply(PATH, Reply(b"x" * 100_000, status=503, content_type="text/html"))
+    with pytest.raises(CloudSDKError) as info:
+        cloud.openapi.logistics.getPath(deliveryId="TEST", waybillId="W")
+    assert info.value.errCode == -601001 and len(info.value.errMsg) < 1200

@@ -46,13 +46,14 @@ class Request:
 class Response:
     """What came back: HTTP status, content type, body, and a platform error code (cloud call)."""
 
-    __slots__ = ("body", "content_type", "error_code", "status")
+    __slots__ = ("body", "content_type", "error_code", "request", "status")
 
-    def __init__(self, status: int, content_type: str, body: bytes, error_code: int = 0) -> None:
+    def __init__(self, status: int, content_type: str, body: bytes, error_code: int = 0, request: Optional[Request] = None) -> None:
         self.status = status
         self.content_type = content_type
         self.body = body
         self.error_code = error_code  # a platform error carried beside the body (cloud call)
+        self.request = request  # the call it answers: its secrets are masked if the reply echoes them
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Response):

@@ -113,7 +113,7 @@ class CloudcallTransport(HttpTransport):
         self._session_token: Optional[str] = config.session_token
         self._tcb_session: str = (config.environ or {}).get("TCB_SESSIONTOKEN", "")
         self._cloudbase_token: str = config.cloudbase_token or ""
-        for value in (self._api_token, self._secret_key, self._session_token, self._tcb_session, self._cloudbase_token):
+        for value in (self._api_token, self._secret_id, self._secret_key, self._session_token, self._tcb_session, self._cloudbase_token):
             redact.register(value)
 
     def __repr__(self) -> str:
@@ -182,30 +182,45 @@ class CloudcallTransport(HttpTransport):
     # ------------------------------------------------------------------ reply
 
     def read(self, request: Request, response: Response, url: str) -> Response:
-        """Turn the gateway's answer into the WeChat response (or raise as wx-server-sdk does)."""
+        """Turn the gateway's answer into the WeChat response (or raise as wx-server-sdk does).
+
+        Gateway text in an errMsg is redacted (registered secrets and the call's own).
+        """
         display = request.display
         if response.status != 200:
             phrase = _phrase(response.status)
-            raise CloudSDKError(TCB_RESOURCE_SYSTEM_ERROR, node_fail(display, TCB_RESOURCE_SYSTEM_ERROR, f"{response.status} {phrase} | [{url}]"))
+            text = _clean(request, f"{response.status} {phrase} | [{url}]")
+            raise CloudSDKError(TCB_RESOURCE_SYSTEM_ERROR, node_fail(display, TCB_RESOURCE_SYSTEM_ERROR, text))
         if response.content_type == GATEWAY_JSON:
             failure = _json(response.body)
             if isinstance(failure, dict) and failure.get("code"):
                 code = TCB_ERR_CODE.get(str(failure["code"])) or TCB_RESOURCE_SYSTEM_ERROR
-                raise CloudSDKError(code, node_fail(display, code, str(failure.get("message"))))
+                raise CloudSDKError(code, node_fail(display, code, _clean(request, str(failure.get("message")))))
         try:
             message = CommOpenApiResp.decode(response.body)
         except DecodeError as exc:
-            failure = _json(response.body)
-            api = request.api
-            if isinstance(failure, dict) and failure.get("code") and "message" in failure:
-                code = TCB_ERR_CODE.get(str(failure["code"])) or TCB_RESOURCE_SYSTEM_ERROR
-                raise CloudSDKError(code, f"{api}:fail {failure['message']}") from None
-            if failure is not None:
-                raise CloudSDKError(TCB_RESOURCE_SYSTEM_ERROR, f"{api}:fail {json.dumps(failure, ensure_ascii=False)}") from None
-            raise CloudSDKError(WX_SYSTEM_ERROR, f"{api}:fail unknown wx response received: {exc}") from None
-        # wx-server-sdk never looks at httpCode: the WeChat JSON decides; status stays 200 so
-        # shape_result applies exactly Node's rules to it.
-        return Response(200, message.content_type, message.resp_data, error_code=message.error_code)
+            problem = str(exc)
+        else:
+            # wx-server-sdk never looks at httpCode: the WeChat JSON decides; status stays 200 so
+            # shape_result applies exactly Node's rules to it.
+            return Response(200, message.content_type, message.resp_data, error_code=message.error_code, request=request)
+        raise self._undecodable(request, response, problem)  # outside the except: nothing chained
+
+    def _undecodable(self, request: Request, response: Response, problem: str) -> CloudSDKError:
+        """The error for a reply that is not a CommOpenApiResp (a JSON failure under another type, or junk)."""
+        failure = _json(response.body)
+        api = request.api
+        if isinstance(failure, dict) and failure.get("code") and "message" in failure:
+            code = TCB_ERR_CODE.get(str(failure["code"])) or TCB_RESOURCE_SYSTEM_ERROR
+            return CloudSDKError(code, f"{api}:fail {_clean(request, str(failure['message']))}")
+        if failure is not None:
+            return CloudSDKError(TCB_RESOURCE_SYSTEM_ERROR, f"{api}:fail {_clean(request, json.dumps(failure, ensure_ascii=False))}")
+        return CloudSDKError(WX_SYSTEM_ERROR, f"{api}:fail unknown wx response received: {_clean(request, problem)}")
+
+
+def _clean(request: Request, text: str) -> str:
+    """Gateway text without any secret cloudfn knows: registered ones and the call's own."""
+    return redact.redact(text, redact.call_secrets(request.data))
 
 
 def _json(body: bytes) -> Any:

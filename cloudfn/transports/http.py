@@ -4,14 +4,26 @@ and the single place where requests/urllib3 errors become :class:`CloudSDKError`
 Retry rule: a request that certainly never reached the server (connection refused,
 connect timeout) may be sent again; a read is retried once on any connection error;
 a write (addOrder, cancelOrder, ...) is never sent twice once it may have arrived.
+
+Connections: one Session per transport, shared by every thread, with one bounded pool
+(at most :data:`POOL_MAXSIZE` idle keep-alive connections per host, whatever the thread churn;
+more concurrent calls open extra connections that are closed when they finish). Sharing is
+safe here because what is not thread-safe in a Session is its mutable state, and we never
+mutate it after construction: adapters are mounted once, headers are set once, cookies are
+refused by policy (the jar stays empty; WeChat's API sets none), and ``trust_env`` is off so
+no per-call environment merge happens. urllib3's pool manager and pools are thread-safe.
+Proxies (``HTTPS_PROXY`` / ``HTTP_PROXY`` / ``NO_PROXY``) and the CA bundle
+(``REQUESTS_CA_BUNDLE`` / ``CURL_CA_BUNDLE``) are resolved once, when the session is made.
 """
 
 from __future__ import annotations
 
+import http.cookiejar
 import logging
+import os
 import threading
 import time
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, Union
 from urllib.parse import urlsplit
 
 import requests
@@ -24,6 +36,8 @@ from .base import Request, Response, Transport
 log = logging.getLogger("cloudfn.http")
 redact.install_log_filter()
 
+POOL_MAXSIZE = 10  # idle keep-alive connections kept per host and transport
+
 
 def _never_reached(exc: BaseException) -> bool:
     """True when the request cannot have reached the server."""
@@ -35,6 +49,16 @@ def _never_reached(exc: BaseException) -> bool:
     return False
 
 
+def resolve_proxies(url: str) -> Dict[str, str]:
+    """The proxies requests would use for ``url`` from the environment ({} when NO_PROXY covers it)."""
+    return dict(requests.utils.get_environ_proxies(url))
+
+
+def resolve_verify() -> Union[bool, str]:
+    """The CA bundle requests would take from the environment, else True (the default bundle)."""
+    return os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+
+
 class HttpTransport(Transport):
     """Sends a request to ``api_base + path`` with credential query parameters."""
 
@@ -44,31 +68,39 @@ class HttpTransport(Transport):
         super().__init__(config)
         self.base = config.api_base
         self._host = urlsplit(self.base).netloc
-        self._local = threading.local()
-        self._sessions: list = []
-        self._sessions_lock = threading.Lock()
+        self._session: Optional[requests.Session] = None
+        self._session_lock = threading.Lock()
+        self.proxies: Dict[str, str] = {}
+        self.verify: Union[bool, str] = True
 
     @property
     def session(self) -> requests.Session:
-        """A keep-alive session per thread (requests' Session is not formally thread-safe)."""
-        session = getattr(self._local, "session", None)
+        """The transport's keep-alive session (made on first use, again after :meth:`close`)."""
+        session = self._session
         if session is None:
-            session = requests.Session()
-            adapter = HTTPAdapter(pool_connections=4, pool_maxsize=8, max_retries=0)
-            session.mount("http://", adapter)
-            session.mount("https://", adapter)
-            session.headers["User-Agent"] = "cloudfn"
-            self._local.session = session
-            with self._sessions_lock:
-                self._sessions.append(session)
+            with self._session_lock:
+                session = self._session
+                if session is None:
+                    session = self._session = self._new_session()
+        return session
+
+    def _new_session(self) -> requests.Session:
+        session = requests.Session()
+        session.trust_env = False  # the environment is read once, below, not twice per call
+        session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))  # the jar never changes
+        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=POOL_MAXSIZE, max_retries=0)
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+        session.headers["User-Agent"] = "cloudfn"
+        self.proxies = resolve_proxies(self.base)
+        self.verify = resolve_verify()
         return session
 
     def close(self) -> None:
-        with self._sessions_lock:
-            for session in self._sessions:
-                session.close()
-            self._sessions.clear()
-        self._local = threading.local()
+        with self._session_lock:
+            session, self._session = self._session, None
+        if session is not None:
+            session.close()
 
     def http(
         self,
@@ -84,30 +116,37 @@ class HttpTransport(Transport):
         method = method or request.method
         if headers is None:
             headers = {"Content-Type": "application/json; charset=utf-8"} if body is not None else None
+        session = self.session
         attempts = 0
         while True:
             attempts += 1
             started = time.perf_counter()
             try:
-                r = self.session.request(method, url, params=params, data=body, headers=headers, timeout=request.timeout)
-            except requests.exceptions.Timeout as exc:
-                if attempts == 1 and _never_reached(exc):
-                    continue
-                what = "connecting to" if isinstance(exc, requests.exceptions.ConnectTimeout) else "waiting for"
-                raise CloudSDKError(
-                    OPENAPI_TIMEOUT,
-                    fail_msg(request.display, f"request timed out after {request.timeout:g}s {what} {self._host}"),
-                ) from None
+                r = session.request(
+                    method, url, params=params, data=body, headers=headers, timeout=request.timeout, proxies=self.proxies, verify=self.verify
+                )
             except requests.exceptions.RequestException as exc:
-                if attempts == 1 and (request.idempotent or _never_reached(exc)):
+                failure = self._failure(exc, request, attempts)
+                if failure is None:
                     log.debug("%s %s: %s; retrying once", method, path, type(exc).__name__)
                     continue
-                raise CloudSDKError(
-                    WX_SYSTEM_NETWORK_ERROR,
-                    fail_msg(request.display, f"network error talking to {self._host}: {_describe(exc)}"),
-                ) from None
-            log.debug("%s %s -> %s in %.1f ms", method, path, r.status_code, (time.perf_counter() - started) * 1000)
-            return Response(r.status_code, r.headers.get("Content-Type", ""), r.content)
+            else:
+                log.debug("%s %s -> %s in %.1f ms", method, path, r.status_code, (time.perf_counter() - started) * 1000)
+                return Response(r.status_code, r.headers.get("Content-Type", ""), r.content, request=request)
+            # Raised here, outside the except block: no __context__ chains requests' exception
+            # (whose text holds the URL with its ?access_token=) to ours.
+            raise failure
+
+    def _failure(self, exc: requests.exceptions.RequestException, request: Request, attempts: int) -> Optional[CloudSDKError]:
+        """The error a requests exception becomes, or None when the request is to be sent again."""
+        if isinstance(exc, requests.exceptions.Timeout):
+            if attempts == 1 and _never_reached(exc):
+                return None
+            what = "connecting to" if isinstance(exc, requests.exceptions.ConnectTimeout) else "waiting for"
+            return CloudSDKError(OPENAPI_TIMEOUT, fail_msg(request.display, f"request timed out after {request.timeout:g}s {what} {self._host}"))
+        if attempts == 1 and (request.idempotent or _never_reached(exc)):
+            return None
+        return CloudSDKError(WX_SYSTEM_NETWORK_ERROR, fail_msg(request.display, f"network error talking to {self._host}: {_describe(exc)}"))
 
 
 def _describe(exc: BaseException) -> str:
@@ -124,4 +163,4 @@ def _describe(exc: BaseException) -> str:
     ):
         if marker in text:
             return f"{type(exc).__name__} ({marker})"
-    return redact.redact(f"{type(exc).__name__} ({text[:200]})")
+    return f"{type(exc).__name__} ({redact.redact(text[:1000])[:200]})"  # redacted before cut: no secret half-shown
