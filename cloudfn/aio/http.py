@@ -15,7 +15,7 @@ import logging
 import socket
 import threading
 import time
-from typing import Any, AsyncIterator, Dict, Optional, Tuple
+from typing import Any, AsyncIterator, Dict, Optional, Set
 
 import aiohttp
 import yarl
@@ -31,23 +31,44 @@ POOL_SIZE = 100  # connections per instance per event loop (aiohttp queues calle
 _CONNECT_TIMEOUT = getattr(aiohttp, "ConnectionTimeoutError", ())  # aiohttp >= 3.10
 
 
-class Sessions:
-    """One ``aiohttp.ClientSession`` per event loop, made there on first use.
+class _Entry:
+    """A loop's session, the async generator that closes it at loop shutdown, and its requests in flight."""
 
-    A session is closed by :meth:`close`, or when its loop shuts down (``asyncio.run`` ends,
+    __slots__ = ("finaliser", "inflight", "session")
+
+    def __init__(self, session: aiohttp.ClientSession, finaliser: Any) -> None:
+        self.session = session
+        self.finaliser = finaliser
+        self.inflight = 0  # touched only from the session's own loop
+
+    async def retire(self) -> None:
+        """Close once the requests in flight are done (each ends by its own timeout at the latest)."""
+        while self.inflight:
+            await asyncio.sleep(0.02)
+        await self.session.close()
+
+
+_retiring: Set[Any] = set()  # strong references to closing tasks until they finish
+
+
+class Sessions:
+    """One ``aiohttp.ClientSession`` per event loop, made there on first use; a bounded pool each.
+
+    A session is closed by :meth:`close` (the calling loop's) or :meth:`discard` (all, once their
+    requests in flight are done), or when its loop shuts down (``asyncio.run`` ends,
     ``loop.shutdown_asyncgens()``): it is tied to an async generator the loop finalises.
     """
 
     def __init__(self, pool_size: int = POOL_SIZE) -> None:
         self.pool_size = pool_size
-        self._by_loop: Dict[asyncio.AbstractEventLoop, Tuple[aiohttp.ClientSession, Any]] = {}
+        self._by_loop: Dict[asyncio.AbstractEventLoop, _Entry] = {}
         self._lock = threading.Lock()
 
-    async def get(self) -> aiohttp.ClientSession:
+    async def get(self) -> _Entry:
         loop = asyncio.get_running_loop()
         entry = self._by_loop.get(loop)
-        if entry is not None and not entry[0].closed:
-            return entry[0]
+        if entry is not None and not entry.session.closed:
+            return entry
         with self._lock:
             for old in [lp for lp in self._by_loop if lp.is_closed()]:
                 del self._by_loop[old]  # its loop is gone: nothing can close it any more
@@ -55,36 +76,38 @@ class Sessions:
         session = aiohttp.ClientSession(connector=connector, headers={"User-Agent": "cloudfn"}, trust_env=False)
         finaliser = _close_at_shutdown(session)
         await finaliser.__anext__()  # registers it with this loop's shutdown_asyncgens()
-        self._by_loop[loop] = (session, finaliser)
-        return session
+        entry = self._by_loop[loop] = _Entry(session, finaliser)
+        return entry
 
     async def close(self) -> None:
-        """Close this loop's session, and schedule the close of other loops' sessions."""
-        current = asyncio.get_running_loop()
-        self.discard(except_loop=current)
-        entry = self._by_loop.pop(current, None)
-        if entry is not None:
-            await entry[0].close()
-
-    def discard(self, except_loop: Optional[asyncio.AbstractEventLoop] = None) -> None:
-        """Close what can be closed without awaiting: sessions of running loops are closed on them."""
+        """Close the calling loop's session (other loops keep theirs until they end)."""
         with self._lock:
-            entries = [(lp, e) for lp, e in self._by_loop.items() if lp is not except_loop]
-            for lp, _ in entries:
-                del self._by_loop[lp]
+            entry = self._by_loop.pop(asyncio.get_running_loop(), None)
+        if entry is not None:
+            await entry.retire()
+
+    def discard(self) -> None:
+        """Forget every session, closing each on its own loop once its requests are done (no await needed)."""
+        with self._lock:
+            entries, self._by_loop = list(self._by_loop.items()), {}
         try:
             running: Optional[asyncio.AbstractEventLoop] = asyncio.get_running_loop()
         except RuntimeError:
             running = None
-        for loop, (session, _) in entries:
-            if loop.is_closed() or session.closed:
+        for loop, entry in entries:
+            if loop.is_closed() or entry.session.closed:
                 continue
             if loop is running:
-                loop.create_task(session.close())
+                task: Any = loop.create_task(entry.retire())
             elif loop.is_running():
-                asyncio.run_coroutine_threadsafe(session.close(), loop)
+                task = asyncio.run_coroutine_threadsafe(entry.retire(), loop)
             elif running is None:
-                loop.run_until_complete(session.close())  # an idle loop (a handler's, between invocations)
+                loop.run_until_complete(entry.session.close())  # an idle loop (a handler's, between invocations)
+                continue
+            else:
+                continue  # an idle loop we cannot drive from inside another: it closes it when it shuts down
+            _retiring.add(task)
+            task.add_done_callback(_retiring.discard)
 
 
 async def _close_at_shutdown(session: aiohttp.ClientSession) -> AsyncIterator[None]:
@@ -113,9 +136,10 @@ async def exchange(
     while True:
         attempts += 1
         started = time.perf_counter()
-        session = await sessions.get()
+        entry = await sessions.get()
+        entry.inflight += 1
         try:
-            async with session.request(method, yarl.URL(url, encoded=True), data=body, headers=headers, timeout=timeout) as r:
+            async with entry.session.request(method, yarl.URL(url, encoded=True), data=body, headers=headers, timeout=timeout) as r:
                 data = await r.read()
                 status, content_type = r.status, r.headers.get("Content-Type", "")
         except asyncio.TimeoutError as exc:  # aiohttp's timeouts subclass it
@@ -129,6 +153,8 @@ async def exchange(
                 log.debug("%s %s: %s; retrying once", method, request.api, type(exc).__name__)
                 continue
             raise CloudSDKError(WX_SYSTEM_NETWORK_ERROR, fail_msg(request.display, f"network error talking to {host}: {describe(exc)}")) from None
+        finally:
+            entry.inflight -= 1
         log.debug("%s %s -> %s in %.1f ms", method, request.api, status, (time.perf_counter() - started) * 1000)
         return Response(status, content_type, data)
 
