@@ -33,6 +33,11 @@ def _shutdown(loop: asyncio.AbstractEventLoop) -> None:
     if loop.is_closed() or loop.is_running():
         return
     try:
+        pending = asyncio.all_tasks(loop)  # as asyncio.run ends: cancel what is left, then finalise
+        for task in pending:
+            task.cancel()
+        if pending:
+            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
         loop.run_until_complete(loop.shutdown_asyncgens())
     finally:
         loop.close()

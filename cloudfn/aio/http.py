@@ -15,7 +15,7 @@ import logging
 import socket
 import threading
 import time
-from typing import Any, AsyncIterator, Dict, Optional, Set
+from typing import Any, AsyncIterator, Dict, List, Optional, Set, Tuple
 
 import aiohttp
 import yarl
@@ -45,10 +45,11 @@ class _Entry:
         """Close once the requests in flight are done (each ends by its own timeout at the latest)."""
         while self.inflight:
             await asyncio.sleep(0.02)
-        await self.session.close()
+        await self.finaliser.aclose()  # closes the session; nothing left for the loop to finalise later
 
 
 _retiring: Set[Any] = set()  # strong references to closing tasks until they finish
+_orphans: List[Tuple[asyncio.AbstractEventLoop, _Entry]] = []  # sessions of idle loops, closed when those loops shut down
 
 
 class Sessions:
@@ -102,10 +103,13 @@ class Sessions:
             elif loop.is_running():
                 task = asyncio.run_coroutine_threadsafe(entry.retire(), loop)
             elif running is None:
-                loop.run_until_complete(entry.session.close())  # an idle loop (a handler's, between invocations)
+                loop.run_until_complete(entry.finaliser.aclose())  # an idle loop (a handler's, between invocations)
                 continue
             else:
-                continue  # an idle loop we cannot drive from inside another: it closes it when it shuts down
+                with self._lock:  # an idle loop we cannot drive from here: its shutdown closes it; keep it until then
+                    _orphans[:] = [(lp, e) for lp, e in _orphans if not lp.is_closed() and not e.session.closed]
+                    _orphans.append((loop, entry))
+                continue
             _retiring.add(task)
             task.add_done_callback(_retiring.discard)
 
