@@ -146,3 +146,40 @@ def test_the_async_seed_port_under_invoke(cloudfn_emulator: Emulator, transport:
     code, out, err = invoke("logisticsAsync", {"orderId": "track-1", "deliveryId": "TEST", "waybillId": "NOPE"}, env=env)
     assert code == 0, err
     assert out["errCode"] != 0 and out["errMsg"].startswith("openapi.logistics.getPath:fail")  # Promise.all's catch: return err
+
+
+CLEAN_EXIT = """
+import asyncio, cloudfn, cloudfn.aio as cloud
+from cloudfn.emulator import running
+with running() as emu:
+    cloudfn.init(transport="https", appid=emu.appid, secret=emu.secret, api_base=emu.base_url)
+
+    async def once():
+        return (await cloud.openapi.logistics.getAllDelivery())["errCode"]
+
+    codes = [asyncio.run(once()) for _ in range(2)]  # a session per loop, closed as each loop ends
+
+    async def main(event, context):
+        return await once()
+
+    main_handler = cloud.handler(main)
+    codes += [main_handler({}, {}), main_handler({}, {})]
+
+    async def reconfigure():  # drops the idle handler loop's session from inside another running loop
+        cloudfn.init(transport="https", appid=emu.appid, secret=emu.secret, api_base=emu.base_url)
+        return await once()
+
+    codes.append(asyncio.run(reconfigure()))
+    print(codes)
+"""
+
+
+def test_sessions_are_closed_when_loops_end_and_at_exit() -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-X", "dev", "-c", CLEAN_EXIT], capture_output=True, text=True, timeout=120, env=base_env())
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[0, 0, 0, 0, 0]"
+    for leak in ("Unclosed", "never awaited", "Task was destroyed"):
+        assert leak not in done.stderr, done.stderr
