@@ -4,7 +4,8 @@ Started as ``python -c`` with the function folder as cwd and ``sys.path[0]``; re
 ``{"handler", "event", "context"}`` as JSON on stdin. While the handler runs, file
 descriptor 1 points at stderr (so ``print()``, logging and child processes all land
 in the log); the return value alone is written as one JSON line to the original stdout.
-An unhandled exception prints its traceback to stderr and exits 1.
+An unhandled exception prints its traceback to stderr and exits 1, and so does a handler that
+returns an awaitable (an ``async def main_handler`` not adapted with ``cloudfn.aio.handler``).
 """
 
 from __future__ import annotations
@@ -40,6 +41,21 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"the return value is not JSON serializable: {type(value).__name__}")
 
 
+def _not_awaited(name: str, result: Any) -> int:
+    """SCF calls the handler synchronously and never awaits: an async handler's body never runs."""
+    close = getattr(result, "close", None)
+    if callable(close):
+        close()  # a coroutine that will never run: no "never awaited" warning
+    print(
+        f"handler {name!r} returned {type(result).__name__} instead of a result: SCF calls main_handler(event, context) "
+        "synchronously and never awaits it, so an async def main_handler does not run there. Adapt it with cloudfn.aio: "
+        "`import cloudfn.aio as cloud`, rename it `async def main(event, context)` and add `main_handler = cloud.handler(main)` "
+        "(or put `@cloud.handler` above `async def main_handler`).",
+        file=sys.stderr,
+    )
+    return 1
+
+
 def main() -> int:
     request: Dict[str, Any] = json.loads(sys.stdin.buffer.read().decode("utf-8"))
     module_name, _, func_name = request["handler"].partition(".")
@@ -53,6 +69,8 @@ def main() -> int:
             print(f"handler {request['handler']!r}: {module_name}.py has no function {func_name!r}", file=sys.stderr)
             return 1
         result = handler(request["event"], Context(request["context"]))
+        if hasattr(type(result), "__await__"):
+            return _not_awaited(request["handler"], result)
         text = json.dumps(result, ensure_ascii=False, default=_json_default)
     except SystemExit as e:
         print(f"the function called sys.exit({e.code!r})", file=sys.stderr)

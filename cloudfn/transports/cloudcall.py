@@ -159,6 +159,16 @@ class CloudcallTransport(HttpTransport):
         return headers
 
     def send(self, request: Request) -> Response:
+        path, body, headers, url = self.build(request)
+        response = self.http(request, path, {}, body, method="POST", headers=headers)
+        return self.read(request, response, url)
+
+    def build(self, request: Request) -> Tuple[str, bytes, Dict[str, str], str]:
+        """The gateway request, no I/O: (path after the gateway URL, body, headers, full URL).
+
+        Raises :class:`CloudSDKError` before anything is sent when credentials or env are missing.
+        Shared by :meth:`send` and :mod:`cloudfn.aio`.
+        """
         if not (self._secret_id and self._secret_key) and not self.explicit:
             raise CloudSDKError(
                 TCB_INVALID_PARAM,
@@ -176,8 +186,7 @@ class CloudcallTransport(HttpTransport):
         fields = self._fields(request)
         boundary = "--------------------------" + uuid.uuid4().hex[:24]
         body = encode_multipart(fields, boundary)
-        response = self.http(request, path, {}, body, method="POST", headers=self._headers(url, fields, boundary))
-        return self.read(request, response, url)
+        return path, body, self._headers(url, fields, boundary), url
 
     # ------------------------------------------------------------------ reply
 
