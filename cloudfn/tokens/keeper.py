@@ -117,9 +117,12 @@ class TokenKeeper:
         return self._flights.run((self.appid, "token"), display, wait, lambda: self._lead_token(display, timeout, hold, fetch))
 
     def refresh(self, display: str, timeout: float, fetch: Fetch, rejected: str) -> str:
-        """A token to use instead of ``rejected``, which WeChat refused with 40001/40014/42001."""
-        with self._store_faults(display):
-            self.store.invalidate(self.appid, rejected)
+        """A token to use instead of ``rejected``, which WeChat refused with 40001/40014/42001.
+
+        ``rejected`` stays in the store until the leader replaces it under the lock: dropping it
+        first would let a plain ``token()`` caller take the lock in between and fetch the
+        rejected token again (one more stable_token call per storm).
+        """
         hold = 4 * timeout + 1  # normal mode, then perhaps force_refresh
         key = (self.appid, "refresh", rejected)
         return self._flights.run(key, display, timeout + LOCK_GRACE_S + hold + 1, lambda: self._lead_refresh(display, timeout, hold, fetch, rejected))
