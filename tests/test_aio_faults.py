@@ -322,4 +322,17 @@ def test_secrets_stay_out_of_errors_and_reprs(stub: StubWeChat) -> None:
         asyncio.run(_call(instance, "getPath", ARGS))
     text = f"{info.value} {info.value!r} {info.value.__cause__!r} {info.value.__context__!r} {instance!r} {instance.client()!r}"
     assert SECRET not in text and "TOKEN-1-secretvalue" not in text
-    assert info.value.__cause__ is None and info.value.__suppress_context__
+    assert info.value.__cause__ is None and info.value.__context__ is None  # nothing chained at all
+
+
+def test_a_fresh_cached_token_is_read_on_the_loop_without_a_worker_thread(stub: StubWeChat) -> None:
+    """Warm calls skip the thread hop: they still work once the loop's default executor is gone."""
+
+    async def main() -> Any:
+        async with https(stub.base_url) as instance:
+            await instance.openapi.logistics.getPath(ARGS)  # cold: the token is fetched in a worker thread
+            await asyncio.get_running_loop().shutdown_default_executor()
+            return await instance.openapi.logistics.getPath(ARGS)
+
+    assert asyncio.run(main()) == OK
+    assert len(stub.calls("/cgi-bin/stable_token")) == 1

@@ -142,6 +142,7 @@ async def exchange(
         started = time.perf_counter()
         entry = await sessions.get()
         entry.inflight += 1
+        failure: Optional[CloudSDKError] = None
         try:
             async with entry.session.request(method, yarl.URL(url, encoded=True), data=body, headers=headers, timeout=timeout) as r:
                 data = await r.read()
@@ -151,16 +152,20 @@ async def exchange(
             if attempts == 1 and connecting:
                 continue
             what = "connecting to" if connecting else "waiting for"
-            raise CloudSDKError(OPENAPI_TIMEOUT, fail_msg(request.display, f"request timed out after {request.timeout:g}s {what} {host}")) from None
+            failure = CloudSDKError(OPENAPI_TIMEOUT, fail_msg(request.display, f"request timed out after {request.timeout:g}s {what} {host}"))
         except (aiohttp.ClientError, OSError) as exc:
             if attempts == 1 and (request.idempotent or _never_reached(exc)):
                 log.debug("%s %s: %s; retrying once", method, request.api, type(exc).__name__)
                 continue
-            raise CloudSDKError(WX_SYSTEM_NETWORK_ERROR, fail_msg(request.display, f"network error talking to {host}: {describe(exc)}")) from None
+            failure = CloudSDKError(WX_SYSTEM_NETWORK_ERROR, fail_msg(request.display, f"network error talking to {host}: {describe(exc)}"))
         finally:
             entry.inflight -= 1
+        if failure is not None:
+            # Raised here, outside the except block: no __context__ chains aiohttp's exception
+            # (whose text may hold the URL with its ?access_token=) to ours.
+            raise failure
         log.debug("%s %s -> %s in %.1f ms", method, request.api, status, (time.perf_counter() - started) * 1000)
-        return Response(status, content_type, data)
+        return Response(status, content_type, data, request=request)
 
 
 def _never_reached(exc: BaseException) -> bool:

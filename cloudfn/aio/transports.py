@@ -86,7 +86,7 @@ class AsyncHttpsTransport(AsyncTransport):
 
     async def send(self, request: Request) -> Response:
         sync = self.sync
-        token = await self._tokens.run("token", request, sync.token)
+        token = sync.cached_token() or await self._tokens.run("token", request, sync.token)
         response = await self.http(request, request.path, {"access_token": token}, request.body)
         if token_error(response):
             token = await self._tokens.run(("refresh", token), request, sync.refresh, token)
@@ -101,11 +101,9 @@ class AsyncCloudbaseTransport(AsyncTransport):
         sync = self.sync
         token = sync.token(request)  # a fixed value, or a stat of a small local file
         response = await self.http(request, request.path, {"cloudbase_access_token": token}, request.body)
-        if token_error(response) and not sync._fixed:
-            with sync._lock:
-                sync._cached = None
-            fresh = sync.token(request)
-            if fresh != token:
+        if token_error(response):
+            fresh = sync.reread(request, token)
+            if fresh is not None:
                 response = await self.http(request, request.path, {"cloudbase_access_token": fresh}, request.body)
         return response
 

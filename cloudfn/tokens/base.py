@@ -44,6 +44,10 @@ class Token(NamedTuple):
 class TokenStore:
     """Interface of a token store (see the module docstring)."""
 
+    # True when ``get`` never waits on a network: cloudfn.aio may then read a cached token on the
+    # event loop itself instead of in a worker thread. Stores that talk to a server leave it False.
+    local = False
+
     def __init__(
         self,
         *,

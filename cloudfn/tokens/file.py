@@ -19,6 +19,7 @@ from .base import ThreadLocks, Token, TokenStore
 
 
 class FileTokenStore(TokenStore):
+    local = True  # a small local file: reading it costs less than a hop to a worker thread
     """Tokens in files under ``directory`` (mode 0600), shared by processes on one host."""
 
     def __init__(self, directory: str, **options: Any) -> None:

@@ -106,6 +106,11 @@ class TokenKeeper:
         self.appid = appid
         self._flights = _flights_of(store)
 
+    def cached(self) -> Optional[str]:
+        """The stored token when it is fresh, else None; never fetches, never waits on a lock."""
+        cached = self.store.get(self.appid)
+        return cached.value if cached is not None and cached.fresh(self.store.clock()) else None
+
     def token(self, display: str, timeout: float, fetch: Fetch) -> str:
         """A fresh token: the stored one, or one fetched single-flight."""
         with self._store_faults(display):

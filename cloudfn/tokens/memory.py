@@ -9,6 +9,7 @@ from .base import ThreadLocks, Token, TokenStore
 
 
 class MemoryTokenStore(TokenStore):
+    local = True
     """Tokens in this process's memory; the lock is a thread lock with a bounded wait."""
 
     def __init__(self, **options: Any) -> None:

@@ -57,10 +57,17 @@ class CloudbaseTransport(HttpTransport):
     def send(self, request: Request) -> Response:
         token = self.token(request)
         response = self.http(request, request.path, {"cloudbase_access_token": token}, request.body)
-        if token_error(response) and not self._fixed:
-            with self._lock:
-                self._cached = None
-            fresh = self.token(request)
-            if fresh != token:
+        if token_error(response):
+            fresh = self.reread(request, token)
+            if fresh is not None:
                 response = self.http(request, request.path, {"cloudbase_access_token": fresh}, request.body)
         return response
+
+    def reread(self, request: Request, rejected: str) -> Optional[str]:
+        """After a token error: the token file read again, if the platform has rotated it since; else None."""
+        if self._fixed:
+            return None
+        with self._lock:
+            self._cached = None
+        fresh = self.token(request)
+        return fresh if fresh != rejected else None

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import Any, Optional
 
 from .. import redact
 from ..errors import TCB_RESOURCE_NOT_INITIALIZED, WX_SYSTEM_ERROR, CloudSDKError, fail_msg
@@ -63,6 +63,15 @@ class HttpsTransport(HttpTransport):
     def refresh(self, request: Request, rejected: str) -> str:
         """A token to use instead of ``rejected`` (which WeChat refused with 40001/40014/42001)."""
         return self.keeper.refresh(request.display, request.timeout, lambda force: self._fetch(request, force), rejected)
+
+    def cached_token(self) -> Optional[str]:
+        """A fresh stored token without any wait, or None: for callers that must not block (cloudfn.aio)."""
+        if not self.store.local:
+            return None
+        try:
+            return self.keeper.cached()
+        except OSError:
+            return None  # the slow path reports store faults properly
 
     def token(self, request: Request) -> str:
         """A fresh access token, fetched single-flight when the store has none."""
