@@ -26,8 +26,11 @@ from .errors import (
     CloudSDKError,
     fail_msg,
 )
+from .names import did_you_mean
+from .result import Result
+from .tokens import DEFAULT_STORE, MemoryTokenStore, TokenStore
 from .transports import Request, Response, Transport, load
-from .validate import describe, json_problems, validate_body
+from .validate import describe, json_problems, near_misses, validate_body, without_covered
 
 
 class Client:
@@ -56,6 +59,7 @@ class Client:
                                 "transport, in the environment or .env, or pass them to cloud.init()",
                             ),
                         )
+                    _check_resource_appid(self.config, name)
                     self._transport = load(name)(self.config)
         return self._transport
 
@@ -63,7 +67,7 @@ class Client:
         if self._transport is not None:
             self._transport.close()
 
-    def call(self, api: str, data: Any, convert_case: bool = True, appid: Optional[str] = None) -> Dict[str, Any]:
+    def call(self, api: str, data: Any, convert_case: bool = True, appid: Optional[str] = None) -> Result:
         """Call open API ``api`` (``logistics.bindAccount``) with ``data``; wx-server-sdk semantics."""
         request = self.prepare(api, data, convert_case, appid)
         return shape_result(self.transport(request.display).send(request), request.display, convert_case)
@@ -80,7 +84,8 @@ class Client:
         if method is None:
             raise CloudSDKError(
                 OPENAPI_NOT_FOUND,
-                fail_msg(display, f"API not found: {api} is not an open API cloudfn knows (see cloudfn.spec.methods())"),
+                fail_msg(display, f"API not found: {api} is not an open API cloudfn knows{_suggest_api(namespace, name)}"
+                                  " (see cloudfn.spec.methods())"),
             )
         permissions = self.config.permissions
         if permissions is not None and api not in permissions:
@@ -94,7 +99,9 @@ class Client:
         wire = _drop_none(to_snake(dict(data)) if convert_case else dict(data))
         problems = json_problems(wire)
         if self.config.validate:
-            problems += validate_body(method["request"], wire, method.get("request_one_of", ()))
+            misses = near_misses(method["request"], data, camel=convert_case)
+            found = validate_body(method["request"], wire, method.get("request_one_of", ()))
+            problems += misses + (without_covered(found, misses) if misses else found)
         if problems:
             raise CloudSDKError(TCB_INVALID_PARAM, fail_msg(display, "invalid parameters: " + describe(problems, camel=convert_case)))
 
@@ -109,9 +116,29 @@ class Client:
             body=body,
             idempotent=not method.get("write", True),
             timeout=self.config.timeout,
-            appid=appid,
+            appid=appid or self.config.resource_appid,
             display=display,
         )
+
+
+def _suggest_api(namespace: str, name: str) -> str:
+    family = spec.model()["namespace"]
+    if namespace != family:
+        return did_you_mean(namespace, [family]).replace("?)", ".<method>?)")
+    return did_you_mean(name, spec.methods())
+
+
+def _check_resource_appid(config: Config, transport: str) -> None:
+    """``resourceAppid`` is carried by the cloud call only; elsewhere refuse rather than act as another app."""
+    wanted = config.resource_appid
+    if not wanted or transport == "cloudcall" or (transport == "https" and wanted == config.appid):
+        return
+    acting = f"appid {config.appid}" if transport == "https" else "the cloudbase_access_token's mini program"
+    raise CloudSDKError(
+        TCB_INVALID_PARAM,
+        f"init:fail resourceAppid {wanted} needs the cloudcall transport: over {transport} every call is made as {acting}; "
+        f"to call as {wanted}, use its own credentials (appid=..., secret=...)",
+    )
 
 
 def _drop_none(value: Any) -> Any:
@@ -126,7 +153,7 @@ def _drop_none(value: Any) -> Any:
 _JSONISH = re.compile(r"(application/json)|(text/plain)")
 
 
-def shape_result(response: Response, display: str, convert_case: bool) -> Dict[str, Any]:
+def shape_result(response: Response, display: str, convert_case: bool) -> Result:
     """wx-server-sdk's result rules applied to a transport's response."""
     if response.error_code:
         raise CloudSDKError(response.error_code, f"system error: error code: {response.error_code}")
@@ -135,18 +162,18 @@ def shape_result(response: Response, display: str, convert_case: bool) -> Dict[s
         raise CloudSDKError(WX_SYSTEM_ERROR, fail_msg(display, f"wechat server error: HTTP {response.status}: {text_preview}"))
     if _JSONISH.search(response.content_type):
         try:
-            result = json.loads(response.body.decode("utf-8"))
+            result = json.loads(response.body.decode("utf-8"), object_pairs_hook=Result)
         except ValueError:
             if "text/plain" in response.content_type:
-                return {"result": response.body.decode("utf-8", "replace"), **_ok(display)}
+                return Result(result=response.body.decode("utf-8", "replace"), **_ok(display))
             raise CloudSDKError(
                 WX_SYSTEM_ERROR,
                 fail_msg(display, f"wechat server internal error, response body is invalid json: {text_preview}"),
             ) from None
         if isinstance(result, list):  # Object.assign({}, array): index keys
-            result = {str(i): v for i, v in enumerate(result)}
+            result = Result((str(i), v) for i, v in enumerate(result))
         elif not isinstance(result, dict):
-            result = {}
+            result = Result()
         errcode = result.get("errcode")
         if errcode:
             errmsg = result.get("errmsg")
@@ -159,7 +186,7 @@ def shape_result(response: Response, display: str, convert_case: bool) -> Dict[s
         return result
     if response.status >= 400 and not response.body:
         raise CloudSDKError(TCB_RESOURCE_SYSTEM_ERROR, fail_msg(display, f"HTTP {response.status} with an empty body"))
-    return {"contentType": response.content_type.strip(), "buffer": response.body, **_ok(display)}
+    return Result(contentType=response.content_type.strip(), buffer=response.body, **_ok(display))
 
 
 def _ok(display: str) -> Dict[str, Any]:
@@ -187,13 +214,17 @@ class Cloud:
         self._options = _merge(options, kwargs)
         self._client: Optional[Client] = None
         self._lock = threading.Lock()
+        self._store: TokenStore = MemoryTokenStore()  # this instance's tokens, kept across init()
         self.openapi = OpenAPI(self)
         if self._options:
-            self._client = Client(resolve(self._options))  # bad options fail here, as in Node
+            self._client = self._configure(self._options)  # bad options fail here, as in Node
+
+    def _configure(self, options: Mapping[str, Any]) -> Client:
+        return Client(resolve(options, token_store=self._store))
 
     def init(self, options: Optional[Mapping[str, Any]] = None, **kwargs: Any) -> None:
         """(Re)configure this instance (Node: ``cloud.init({...})``)."""
-        client = Client(resolve(_merge(options, kwargs)))
+        client = self._configure(_merge(options, kwargs))
         with self._lock:
             old, self._client = self._client, client
         if old is not None:
@@ -205,11 +236,11 @@ class Cloud:
         if client is None:
             with self._lock:
                 if self._client is None:
-                    self._client = Client(resolve(self._options))
+                    self._client = self._configure(self._options)
                 client = self._client
         return client
 
-    def getWXContext(self) -> Dict[str, Any]:
+    def getWXContext(self) -> Result:
         """The invocation's context (the same for every instance: it comes from the environment)."""
         return getWXContext()
 
@@ -241,7 +272,9 @@ def default() -> Cloud:
     if cloud is None:
         with _default_lock:
             if _default is None:
-                _default = Cloud()
+                fresh = Cloud()
+                fresh._store = DEFAULT_STORE  # the module default keeps the process-wide token cache
+                _default = fresh
             cloud = _default
     return cloud
 
@@ -283,9 +316,10 @@ class OpenAPI:
 
     def __call__(self, options: Optional[Mapping[str, Any]] = None, **kwargs: Any) -> "OpenAPI":
         merged = _merge(options, kwargs)
-        unknown = set(merged) - set(_NODE_OPTIONS)
+        unknown = [k for k in merged if k not in _NODE_OPTIONS]
         if unknown:
-            raise CloudSDKError(TCB_INVALID_PARAM, f"openapi:fail unknown option(s): {', '.join(sorted(unknown))}")
+            named = "; ".join(f"{k}{did_you_mean(str(k), _NODE_OPTIONS)}" for k in unknown)
+            raise CloudSDKError(TCB_INVALID_PARAM, f"openapi:fail unknown option(s): {named}")
         return OpenAPI(
             self._cloud,
             convert_case=merged.get("convertCase", self._convert_case) is not False,
@@ -313,7 +347,7 @@ class _Namespace:
         self._openapi = openapi
         self._namespace = namespace
 
-    def __getattr__(self, name: str) -> Callable[..., Dict[str, Any]]:
+    def __getattr__(self, name: str) -> Callable[..., Result]:
         """The method as a function, made once and kept on this namespace (a hot path)."""
         if name.startswith("__"):
             raise AttributeError(name)
@@ -321,11 +355,11 @@ class _Namespace:
         setattr(self, name, call)
         return call
 
-    def _make(self, name: str) -> Callable[..., Dict[str, Any]]:
+    def _make(self, name: str) -> Callable[..., Result]:
         api = f"{self._namespace}.{name}"
         openapi = self._openapi
 
-        def call(data: Optional[Mapping[str, Any]] = None, **kwargs: Any) -> Dict[str, Any]:
+        def call(data: Optional[Mapping[str, Any]] = None, **kwargs: Any) -> Result:
             if kwargs:
                 data = {**(data or {}), **kwargs}
             return openapi._client().call(api, data, openapi._convert_case, openapi._appid)
@@ -349,10 +383,10 @@ _CONTEXT_BLACKLIST = ("API_TOKEN", "TRIGGER_API_TOKEN_V0")
 _INTEGER = re.compile(r"^-?\d+$")
 
 
-def getWXContext() -> Dict[str, Any]:
+def getWXContext() -> Result:
     """OPENID, APPID, UNIONID, ENV, SOURCE... of the current invocation (Node's getWXContext)."""
     environ = os.environ
-    context: Dict[str, Any] = {}
+    context = Result()
     keys = environ.get("WX_CONTEXT_KEYS")
     if not keys:
         return context
