@@ -11,7 +11,7 @@ import json
 import os
 import re
 import threading
-from typing import Any, Callable, Dict, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Callable, Dict, Mapping, Optional
 
 from . import spec
 from .casing import to_camel, to_snake
@@ -30,6 +30,9 @@ from .names import did_you_mean
 from .result import Result
 from .tokens import DEFAULT_STORE, MemoryTokenStore, TokenStore
 from .transports import Request, Response, Transport, load
+
+if TYPE_CHECKING:
+    from ._logistics import OpenAPI as TypedOpenAPI
 from .validate import describe, json_problems, near_misses, validate_body, without_covered
 
 
@@ -215,7 +218,7 @@ class Cloud:
         self._client: Optional[Client] = None
         self._lock = threading.Lock()
         self._store: TokenStore = MemoryTokenStore()  # this instance's tokens, kept across init()
-        self.openapi = OpenAPI(self)
+        self.openapi: "TypedOpenAPI" = OpenAPI(self)  # type: ignore[assignment]  # the proxy; typed by the generated view
         if self._options:
             self._client = self._configure(self._options)  # bad options fail here, as in Node
 
