@@ -97,6 +97,7 @@ def test_two_instances_never_mix_tokens_or_credentials_under_load() -> None:
     """32 threads, two apps, one WeChat stub: every call carries a token issued to its own app's credentials."""
     apps = {"wxapp00000000000a": "secret-a-DO-NOT-LEAK", "wxapp00000000000b": "secret-b-DO-NOT-LEAK"}
     with StubWeChat(token_delay=0.05) as stub:
+        stub.server.socket.listen(128)  # 32 threads connect at once: a backlog of 5 would reset some on a loaded machine
         clouds = {appid: cloud.Cloud(transport="https", appid=appid, secret=secret, apiBase=stub.base_url) for appid, secret in apps.items()}
         barrier = threading.Barrier(32)
 
