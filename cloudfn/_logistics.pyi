@@ -1,7 +1,11 @@
 """Typed view of cloud.openapi.logistics, generated from cloudfn/data/logistics.json by
-cloudfn/codegen.py: do not edit, run `python -m cloudfn.codegen`."""
+cloudfn/codegen.py: do not edit, run `python -m cloudfn.codegen`.
 
-from typing import Any, Dict, List, Optional
+Requests are TypedDicts (dict form) or keywords; results are TypedDicts: key access is typed.
+At run time results also answer attribute access (cloudfn.result.Result); this view types
+the keys only (a TypedDict cannot declare attributes)."""
+
+from typing import Any, Dict, List, Optional, overload
 
 from typing_extensions import Literal, Required, TypedDict
 
@@ -174,14 +178,6 @@ class BatchGetOrderResult(TypedDict, total=False):
     """One entry per order, each with its own errcode."""
     errMsg: Required[str]
     errCode: Required[int]
-
-class BatchGetOrderOrderList(TypedDict, total=False):
-    orderId: Required[str]
-    """Merchant order id."""
-    deliveryId: Required[str]
-    """Carrier id."""
-    waybillId: str
-    """Waybill number."""
 
 class BindAccountRequest(TypedDict, total=False):
     type: Required[Literal['bind', 'unbind']]
@@ -440,8 +436,8 @@ class GetContactResult(TypedDict, total=False):
     errMsg: Required[str]
     errCode: Required[int]
 
-class Order(TypedDict, total=False):
-    addSource: Required[Literal[0, 2]]
+class OrderWithoutAddSource(TypedDict, total=False):
+    addSource: Literal[0, 2]
     """0 = mini-program order, 2 = App/H5 order (then wx_appid, no openid)."""
     wxAppid: str
     """App/H5 appid; required when add_source is 2."""
@@ -481,8 +477,8 @@ class PreviewTemplateRequest(TypedDict, total=False):
     """Base64 HTML template."""
     waybillData: Required[str]
     """Label data as ##key##value##…"""
-    custom: Required[Order]
-    """An order, same shape as addOrder's body."""
+    custom: Required[OrderWithoutAddSource]
+    """An order, same shape as addOrder's body; the official example omits add_source."""
 
 class PreviewTemplateResult(TypedDict, total=False):
     waybillId: str
@@ -522,117 +518,329 @@ class UpdatePathResult(TypedDict, total=False):
     errMsg: Required[str]
     errCode: Required[int]
 
+class BatchGetOrderOrderList(TypedDict, total=False):
+    orderId: Required[str]
+    """Merchant order id."""
+    deliveryId: Required[str]
+    """Carrier id."""
+    waybillId: str
+    """Waybill number."""
+
 class Logistics:
     """cloud.openapi.logistics: the WeChat logistics (express) open API."""
 
-    def addOrder(self, data: Optional[AddOrderRequest] = None, /, *, addSource: Literal[0, 2] = ..., wxAppid: str = ..., orderId: str = ..., openid: str = ..., deliveryId: str = ..., bizId: str = ..., customRemark: str = ..., tagid: int = ..., sender: Person = ..., receiver: Person = ..., cargo: Cargo = ..., shop: Shop = ..., insured: Insured = ..., service: Service = ..., expectTime: int = ..., takeMode: Literal[0, 1] = ..., **extra: Any) -> AddOrderResult:
+    @overload
+    def addOrder(self, data: AddOrderRequest, /) -> AddOrderResult:
         """Create a waybill with a carrier.
 
         POST /cgi-bin/express/business/order/add (business side, write: never retried)
         Required: addSource, orderId, deliveryId, bizId, sender, receiver, cargo, shop, insured, service.
         Errors: -1 system error, 40003 invalid openid, 47001 data format error, 9300501 carrier logic error (see delivery_resultmsg), 9300502 carrier system error, 9300503 delivery_id not registered, 9300510 invalid service_type, 9300522 order_id repeated, 9300525 biz_id not bound, 9300526 field too long, 9300531 invalid biz_id or password, 9300535 invalid shop fields, 9300536 invalid wx_appid."""
+    @overload
+    def addOrder(self, *, addSource: Literal[0, 2], orderId: str, deliveryId: str, bizId: str, sender: Person, receiver: Person, cargo: Cargo, shop: Shop, insured: Insured, service: Service, wxAppid: str = ..., openid: str = ..., customRemark: str = ..., tagid: int = ..., expectTime: int = ..., takeMode: Literal[0, 1] = ...) -> AddOrderResult: ...
 
-    def batchGetOrder(self, data: Optional[BatchGetOrderRequest] = None, /, *, orderList: List[BatchGetOrderOrderList] = ..., **extra: Any) -> BatchGetOrderResult:
+    @overload
+    def batchGetOrder(self, data: BatchGetOrderRequest, /) -> BatchGetOrderResult:
         """Fetch several waybills (label HTML and data) at once.
 
         POST /cgi-bin/express/business/order/batchget (business side)
         Required: orderList.
         Errors: -1 system error."""
+    @overload
+    def batchGetOrder(self, *, orderList: List[BatchGetOrderOrderList]) -> BatchGetOrderResult: ...
 
-    def bindAccount(self, data: Optional[BindAccountRequest] = None, /, *, type: Literal['bind', 'unbind'] = ..., bizId: str = ..., deliveryId: str = ..., password: str = ..., remarkContent: str = ..., **extra: Any) -> BindAccountResult:
+    @overload
+    def bindAccount(self, data: BindAccountRequest, /) -> BindAccountResult:
         """Bind or unbind a carrier account.
 
         POST /cgi-bin/express/business/account/bind (business side, write: never retried)
         Required: type, bizId, deliveryId.
         Errors: -1 system error, 9300529 account already bound, 9300530 biz_id to unbind does not exist, 9300531 wrong account or password, 9300532 bind submitted, under review."""
+    @overload
+    def bindAccount(self, *, type: Literal['bind', 'unbind'], bizId: str, deliveryId: str, password: str = ..., remarkContent: str = ...) -> BindAccountResult: ...
 
-    def cancelOrder(self, data: Optional[CancelOrderRequest] = None, /, *, orderId: str = ..., openid: str = ..., deliveryId: str = ..., waybillId: str = ..., **extra: Any) -> CancelOrderResult:
+    @overload
+    def cancelOrder(self, data: CancelOrderRequest, /) -> CancelOrderResult:
         """Cancel a waybill that has not been picked up.
 
         POST /cgi-bin/express/business/order/cancel (business side, write: never retried)
         Required: orderId, deliveryId, waybillId.
         Errors: -1 system error, 40199 waybill not found, 930563 order not found, 9300506 waybill already has trace, cannot cancel, 9300524 cancel failed (already cancelled), 9300501 carrier logic error."""
+    @overload
+    def cancelOrder(self, *, orderId: str, deliveryId: str, waybillId: str, openid: str = ...) -> CancelOrderResult: ...
 
-    def getAllAccount(self, data: Optional[GetAllAccountRequest] = None, /, **extra: Any) -> GetAllAccountResult:
+    @overload
+    def getAllAccount(self, data: GetAllAccountRequest, /) -> GetAllAccountResult:
         """List the carrier accounts bound to the mini program.
 
         GET /cgi-bin/express/business/account/getall (business side)
         Errors: -1 system error."""
+    @overload
+    def getAllAccount(self) -> GetAllAccountResult: ...
 
-    def getAllDelivery(self, data: Optional[GetAllDeliveryRequest] = None, /, **extra: Any) -> GetAllDeliveryResult:
+    @overload
+    def getAllDelivery(self, data: GetAllDeliveryRequest, /) -> GetAllDeliveryResult:
         """List the carriers the logistics assistant supports.
 
         GET /cgi-bin/express/business/delivery/getall (business side)"""
+    @overload
+    def getAllDelivery(self) -> GetAllDeliveryResult: ...
 
-    def getOrder(self, data: Optional[GetOrderRequest] = None, /, *, orderId: str = ..., openid: str = ..., deliveryId: str = ..., waybillId: str = ..., printType: Literal[0, 1] = ..., customRemark: str = ..., **extra: Any) -> GetOrderResult:
+    @overload
+    def getOrder(self, data: GetOrderRequest, /) -> GetOrderResult:
         """Fetch a waybill's label (base64 HTML) and data.
 
         POST /cgi-bin/express/business/order/get (business side)
         Required: orderId, deliveryId.
         Errors: -1 system error, 930563 order not found."""
+    @overload
+    def getOrder(self, *, orderId: str, deliveryId: str, openid: str = ..., waybillId: str = ..., printType: Literal[0, 1] = ..., customRemark: str = ...) -> GetOrderResult: ...
 
-    def getPath(self, data: Optional[GetPathRequest] = None, /, *, orderId: str = ..., openid: str = ..., deliveryId: str = ..., waybillId: str = ..., **extra: Any) -> GetPathResult:
+    @overload
+    def getPath(self, data: GetPathRequest, /) -> GetPathResult:
         """Query a waybill's tracking path.
 
         POST /cgi-bin/express/business/path/get (business side)
         Required: deliveryId, waybillId.
         Errors: 40199 waybill not found."""
+    @overload
+    def getPath(self, *, deliveryId: str, waybillId: str, orderId: str = ..., openid: str = ...) -> GetPathResult: ...
 
-    def getPrinter(self, data: Optional[GetPrinterRequest] = None, /, **extra: Any) -> GetPrinterResult:
+    @overload
+    def getPrinter(self, data: GetPrinterRequest, /) -> GetPrinterResult:
         """List the label printers.
 
         GET /cgi-bin/express/business/printer/getall (business side)"""
+    @overload
+    def getPrinter(self) -> GetPrinterResult: ...
 
-    def getQuota(self, data: Optional[GetQuotaRequest] = None, /, *, deliveryId: str = ..., bizId: str = ..., **extra: Any) -> GetQuotaResult:
+    @overload
+    def getQuota(self, data: GetQuotaRequest, /) -> GetQuotaResult:
         """Get the remaining e-waybill quota of an account (franchise carriers).
 
         POST /cgi-bin/express/business/quota/get (business side)
         Required: deliveryId, bizId.
         Errors: 9300525 biz_id not bound."""
+    @overload
+    def getQuota(self, *, deliveryId: str, bizId: str) -> GetQuotaResult: ...
 
-    def testUpdateOrder(self, data: Optional[TestUpdateOrderRequest] = None, /, *, bizId: Literal['test_biz_id'] = ..., orderId: str = ..., deliveryId: Literal['TEST'] = ..., waybillId: str = ..., actionTime: int = ..., actionType: Literal[100001, 100002, 100003, 200001, 300002, 300003, 300004, 400001, 400002] = ..., actionMsg: str = ..., **extra: Any) -> TestUpdateOrderResult:
+    @overload
+    def testUpdateOrder(self, data: TestUpdateOrderRequest, /) -> TestUpdateOrderResult:
         """Sandbox: move a TEST order along its path.
 
         POST /cgi-bin/express/business/test_update_order (business side, write: never retried)
         Required: bizId, orderId, deliveryId, waybillId, actionTime, actionType, actionMsg.
         Errors: -1 system error, 930563 order not found."""
+    @overload
+    def testUpdateOrder(self, *, bizId: Literal['test_biz_id'], orderId: str, deliveryId: Literal['TEST'], waybillId: str, actionTime: int, actionType: Literal[100001, 100002, 100003, 200001, 300002, 300003, 300004, 400001, 400002], actionMsg: str) -> TestUpdateOrderResult: ...
 
-    def updatePrinter(self, data: Optional[UpdatePrinterRequest] = None, /, *, openid: str = ..., updateType: Literal['bind', 'unbind'] = ..., tagidList: str = ..., **extra: Any) -> UpdatePrinterResult:
+    @overload
+    def updatePrinter(self, data: UpdatePrinterRequest, /) -> UpdatePrinterResult:
         """Bind or unbind a label printer (an openid).
 
         POST /cgi-bin/express/business/printer/update (business side, write: never retried)
         Required: openid, updateType.
         Errors: -1 system error, 9300517 invalid update_type."""
+    @overload
+    def updatePrinter(self, *, openid: str, updateType: Literal['bind', 'unbind'], tagidList: str = ...) -> UpdatePrinterResult: ...
 
-    def getContact(self, data: Optional[GetContactRequest] = None, /, *, token: str = ..., waybillId: str = ..., **extra: Any) -> GetContactResult:
+    @overload
+    def getContact(self, data: GetContactRequest, /) -> GetContactResult:
         """Provider: fetch the sender and receiver contacts of a waybill.
 
         POST /cgi-bin/express/delivery/contact/get (provider side)
         Required: token, waybillId.
         Errors: -1 system error, 40199 waybill not found, 9300507 invalid token."""
+    @overload
+    def getContact(self, *, token: str, waybillId: str) -> GetContactResult: ...
 
-    def previewTemplate(self, data: Optional[PreviewTemplateRequest] = None, /, *, waybillId: str = ..., waybillTemplate: str = ..., waybillData: str = ..., custom: Order = ..., **extra: Any) -> PreviewTemplateResult:
+    @overload
+    def previewTemplate(self, data: PreviewTemplateRequest, /) -> PreviewTemplateResult:
         """Provider: render a waybill template with sample data.
 
         POST /cgi-bin/express/delivery/template/preview (provider side)
         Required: waybillId, waybillTemplate, waybillData, custom.
         Errors: -1 system error, 9300512 template format error."""
+    @overload
+    def previewTemplate(self, *, waybillId: str, waybillTemplate: str, waybillData: str, custom: OrderWithoutAddSource) -> PreviewTemplateResult: ...
 
-    def updateBusiness(self, data: Optional[UpdateBusinessRequest] = None, /, *, shopAppId: str = ..., bizId: str = ..., resultCode: int = ..., resultMsg: str = ..., **extra: Any) -> UpdateBusinessResult:
+    @overload
+    def updateBusiness(self, data: UpdateBusinessRequest, /) -> UpdateBusinessResult:
         """Provider: report the review result of a merchant account.
 
         POST /cgi-bin/express/delivery/service/business/update (provider side, write: never retried)
         Required: shopAppId, bizId, resultCode.
         Errors: -1 system error, 40013 invalid merchant appid, 9300525 merchant never applied for review."""
+    @overload
+    def updateBusiness(self, *, shopAppId: str, bizId: str, resultCode: int, resultMsg: str = ...) -> UpdateBusinessResult: ...
 
-    def updatePath(self, data: Optional[UpdatePathRequest] = None, /, *, token: str = ..., waybillId: str = ..., actionTime: int = ..., actionType: Literal[100001, 100002, 100003, 200001, 300002, 300003, 300004, 400001, 400002] = ..., actionMsg: str = ..., **extra: Any) -> UpdatePathResult:
+    @overload
+    def updatePath(self, data: UpdatePathRequest, /) -> UpdatePathResult:
         """Provider: push a tracking update for a waybill.
 
         POST /cgi-bin/express/delivery/path/update (provider side, write: never retried)
         Required: token, waybillId, actionTime, actionType, actionMsg.
         Errors: -1 system error, 40199 waybill not found, 9300507 invalid token."""
+    @overload
+    def updatePath(self, *, token: str, waybillId: str, actionTime: int, actionType: Literal[100001, 100002, 100003, 200001, 300002, 300003, 300004, 400001, 400002], actionMsg: str) -> UpdatePathResult: ...
 
-    def __getattr__(self, name: str) -> Any: ...
+class AsyncLogistics:
+    """cloudfn.aio's openapi.logistics: the same methods as coroutines."""
+
+    @overload
+    async def addOrder(self, data: AddOrderRequest, /) -> AddOrderResult:
+        """Create a waybill with a carrier.
+
+        POST /cgi-bin/express/business/order/add (business side, write: never retried)
+        Required: addSource, orderId, deliveryId, bizId, sender, receiver, cargo, shop, insured, service.
+        Errors: -1 system error, 40003 invalid openid, 47001 data format error, 9300501 carrier logic error (see delivery_resultmsg), 9300502 carrier system error, 9300503 delivery_id not registered, 9300510 invalid service_type, 9300522 order_id repeated, 9300525 biz_id not bound, 9300526 field too long, 9300531 invalid biz_id or password, 9300535 invalid shop fields, 9300536 invalid wx_appid."""
+    @overload
+    async def addOrder(self, *, addSource: Literal[0, 2], orderId: str, deliveryId: str, bizId: str, sender: Person, receiver: Person, cargo: Cargo, shop: Shop, insured: Insured, service: Service, wxAppid: str = ..., openid: str = ..., customRemark: str = ..., tagid: int = ..., expectTime: int = ..., takeMode: Literal[0, 1] = ...) -> AddOrderResult: ...
+
+    @overload
+    async def batchGetOrder(self, data: BatchGetOrderRequest, /) -> BatchGetOrderResult:
+        """Fetch several waybills (label HTML and data) at once.
+
+        POST /cgi-bin/express/business/order/batchget (business side)
+        Required: orderList.
+        Errors: -1 system error."""
+    @overload
+    async def batchGetOrder(self, *, orderList: List[BatchGetOrderOrderList]) -> BatchGetOrderResult: ...
+
+    @overload
+    async def bindAccount(self, data: BindAccountRequest, /) -> BindAccountResult:
+        """Bind or unbind a carrier account.
+
+        POST /cgi-bin/express/business/account/bind (business side, write: never retried)
+        Required: type, bizId, deliveryId.
+        Errors: -1 system error, 9300529 account already bound, 9300530 biz_id to unbind does not exist, 9300531 wrong account or password, 9300532 bind submitted, under review."""
+    @overload
+    async def bindAccount(self, *, type: Literal['bind', 'unbind'], bizId: str, deliveryId: str, password: str = ..., remarkContent: str = ...) -> BindAccountResult: ...
+
+    @overload
+    async def cancelOrder(self, data: CancelOrderRequest, /) -> CancelOrderResult:
+        """Cancel a waybill that has not been picked up.
+
+        POST /cgi-bin/express/business/order/cancel (business side, write: never retried)
+        Required: orderId, deliveryId, waybillId.
+        Errors: -1 system error, 40199 waybill not found, 930563 order not found, 9300506 waybill already has trace, cannot cancel, 9300524 cancel failed (already cancelled), 9300501 carrier logic error."""
+    @overload
+    async def cancelOrder(self, *, orderId: str, deliveryId: str, waybillId: str, openid: str = ...) -> CancelOrderResult: ...
+
+    @overload
+    async def getAllAccount(self, data: GetAllAccountRequest, /) -> GetAllAccountResult:
+        """List the carrier accounts bound to the mini program.
+
+        GET /cgi-bin/express/business/account/getall (business side)
+        Errors: -1 system error."""
+    @overload
+    async def getAllAccount(self) -> GetAllAccountResult: ...
+
+    @overload
+    async def getAllDelivery(self, data: GetAllDeliveryRequest, /) -> GetAllDeliveryResult:
+        """List the carriers the logistics assistant supports.
+
+        GET /cgi-bin/express/business/delivery/getall (business side)"""
+    @overload
+    async def getAllDelivery(self) -> GetAllDeliveryResult: ...
+
+    @overload
+    async def getOrder(self, data: GetOrderRequest, /) -> GetOrderResult:
+        """Fetch a waybill's label (base64 HTML) and data.
+
+        POST /cgi-bin/express/business/order/get (business side)
+        Required: orderId, deliveryId.
+        Errors: -1 system error, 930563 order not found."""
+    @overload
+    async def getOrder(self, *, orderId: str, deliveryId: str, openid: str = ..., waybillId: str = ..., printType: Literal[0, 1] = ..., customRemark: str = ...) -> GetOrderResult: ...
+
+    @overload
+    async def getPath(self, data: GetPathRequest, /) -> GetPathResult:
+        """Query a waybill's tracking path.
+
+        POST /cgi-bin/express/business/path/get (business side)
+        Required: deliveryId, waybillId.
+        Errors: 40199 waybill not found."""
+    @overload
+    async def getPath(self, *, deliveryId: str, waybillId: str, orderId: str = ..., openid: str = ...) -> GetPathResult: ...
+
+    @overload
+    async def getPrinter(self, data: GetPrinterRequest, /) -> GetPrinterResult:
+        """List the label printers.
+
+        GET /cgi-bin/express/business/printer/getall (business side)"""
+    @overload
+    async def getPrinter(self) -> GetPrinterResult: ...
+
+    @overload
+    async def getQuota(self, data: GetQuotaRequest, /) -> GetQuotaResult:
+        """Get the remaining e-waybill quota of an account (franchise carriers).
+
+        POST /cgi-bin/express/business/quota/get (business side)
+        Required: deliveryId, bizId.
+        Errors: 9300525 biz_id not bound."""
+    @overload
+    async def getQuota(self, *, deliveryId: str, bizId: str) -> GetQuotaResult: ...
+
+    @overload
+    async def testUpdateOrder(self, data: TestUpdateOrderRequest, /) -> TestUpdateOrderResult:
+        """Sandbox: move a TEST order along its path.
+
+        POST /cgi-bin/express/business/test_update_order (business side, write: never retried)
+        Required: bizId, orderId, deliveryId, waybillId, actionTime, actionType, actionMsg.
+        Errors: -1 system error, 930563 order not found."""
+    @overload
+    async def testUpdateOrder(self, *, bizId: Literal['test_biz_id'], orderId: str, deliveryId: Literal['TEST'], waybillId: str, actionTime: int, actionType: Literal[100001, 100002, 100003, 200001, 300002, 300003, 300004, 400001, 400002], actionMsg: str) -> TestUpdateOrderResult: ...
+
+    @overload
+    async def updatePrinter(self, data: UpdatePrinterRequest, /) -> UpdatePrinterResult:
+        """Bind or unbind a label printer (an openid).
+
+        POST /cgi-bin/express/business/printer/update (business side, write: never retried)
+        Required: openid, updateType.
+        Errors: -1 system error, 9300517 invalid update_type."""
+    @overload
+    async def updatePrinter(self, *, openid: str, updateType: Literal['bind', 'unbind'], tagidList: str = ...) -> UpdatePrinterResult: ...
+
+    @overload
+    async def getContact(self, data: GetContactRequest, /) -> GetContactResult:
+        """Provider: fetch the sender and receiver contacts of a waybill.
+
+        POST /cgi-bin/express/delivery/contact/get (provider side)
+        Required: token, waybillId.
+        Errors: -1 system error, 40199 waybill not found, 9300507 invalid token."""
+    @overload
+    async def getContact(self, *, token: str, waybillId: str) -> GetContactResult: ...
+
+    @overload
+    async def previewTemplate(self, data: PreviewTemplateRequest, /) -> PreviewTemplateResult:
+        """Provider: render a waybill template with sample data.
+
+        POST /cgi-bin/express/delivery/template/preview (provider side)
+        Required: waybillId, waybillTemplate, waybillData, custom.
+        Errors: -1 system error, 9300512 template format error."""
+    @overload
+    async def previewTemplate(self, *, waybillId: str, waybillTemplate: str, waybillData: str, custom: OrderWithoutAddSource) -> PreviewTemplateResult: ...
+
+    @overload
+    async def updateBusiness(self, data: UpdateBusinessRequest, /) -> UpdateBusinessResult:
+        """Provider: report the review result of a merchant account.
+
+        POST /cgi-bin/express/delivery/service/business/update (provider side, write: never retried)
+        Required: shopAppId, bizId, resultCode.
+        Errors: -1 system error, 40013 invalid merchant appid, 9300525 merchant never applied for review."""
+    @overload
+    async def updateBusiness(self, *, shopAppId: str, bizId: str, resultCode: int, resultMsg: str = ...) -> UpdateBusinessResult: ...
+
+    @overload
+    async def updatePath(self, data: UpdatePathRequest, /) -> UpdatePathResult:
+        """Provider: push a tracking update for a waybill.
+
+        POST /cgi-bin/express/delivery/path/update (provider side, write: never retried)
+        Required: token, waybillId, actionTime, actionType, actionMsg.
+        Errors: -1 system error, 40199 waybill not found, 9300507 invalid token."""
+    @overload
+    async def updatePath(self, *, token: str, waybillId: str, actionTime: int, actionType: Literal[100001, 100002, 100003, 200001, 300002, 300003, 300004, 400001, 400002], actionMsg: str) -> UpdatePathResult: ...
 
 class OpenAPI:
     """cloud.openapi: call it with options (convertCase, appid, version) for a configured copy."""
@@ -640,4 +848,10 @@ class OpenAPI:
     logistics: Logistics
 
     def __call__(self, options: Optional[Dict[str, Any]] = None, /, *, convertCase: bool = ..., appid: str = ..., version: str = ...) -> OpenAPI: ...
-    def __getattr__(self, name: str) -> Any: ...
+
+class AsyncOpenAPI:
+    """cloudfn.aio's openapi: every method a coroutine function returning the same result types."""
+
+    logistics: AsyncLogistics
+
+    def __call__(self, options: Optional[Dict[str, Any]] = None, /, *, convertCase: bool = ..., appid: str = ..., version: str = ...) -> AsyncOpenAPI: ...

@@ -13,6 +13,8 @@ import re
 from functools import lru_cache
 from typing import Any, Callable
 
+from .result import Result
+
 _CAPITAL = re.compile(r"[A-Z]")
 _UNDERSCORE_LOWER = re.compile(r"_[a-z]")
 
@@ -31,7 +33,7 @@ def snake_to_camel(key: str) -> str:
 
 def _convert(value: Any, rename: Callable[[str], str]) -> Any:
     if isinstance(value, dict):
-        data = dict(value)
+        data = Result(value) if isinstance(value, Result) else dict(value)
         for key in list(value):
             val = data[key]
             if isinstance(val, (dict, list, tuple)):

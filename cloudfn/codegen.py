@@ -43,6 +43,8 @@ class _Stub:
             return f"List[{self.type_of(field.get('items', {}), hint, request)}]" if "items" in field else "List[Any]"
         if "fields" in field:
             name = (field.get("shape") or hint) + ("" if request else "Out")
+            if field.get("optional"):  # a shared shape with some fields made optional for this use
+                name += "Without" + "".join(_title(snake_to_camel(f)) for f in field["optional"])
             if name not in self.seen:
                 self.seen[name] = ""
                 self.typed_dict(name, field["fields"], request)
@@ -75,35 +77,58 @@ def _method_doc(m: Dict[str, Any]) -> str:
     return "\n        ".join(parts)
 
 
+def _method(stub: _Stub, name: str, m: Dict[str, Any], asynchronous: bool) -> str:
+    """Two overloads: the Node-style dict (a TypedDict) or keywords; no catch-all, so a misspelling is an error."""
+    title = _title(name)
+    fields = sorted(m["request"].items(), key=lambda kv: not kv[1].get("required"))  # required keywords first
+    kwargs = ", ".join(
+        f"{snake_to_camel(k)}: {stub.type_of(f, title + _title(snake_to_camel(k)), True)}{'' if f.get('required') else ' = ...'}" for k, f in fields
+    )
+    prefix = "async def" if asynchronous else "def"
+    data = f"data: {title}Request"  # no default: a bare call() is the keyword overload
+    return (
+        f"    @overload\n    {prefix} {name}(self, {data}, /) -> {title}Result:\n"
+        f'        """{_method_doc(m)}"""\n'
+        f"    @overload\n    {prefix} {name}(self{', *, ' + kwargs if kwargs else ''}) -> {title}Result: ..."
+    )
+
+
 def render_stub() -> str:
     stub = _Stub()
-    methods: List[str] = []
     for name, m in spec.methods().items():
         title = _title(name)
         stub.typed_dict(f"{title}Request", m["request"], request=True)
         stub.typed_dict(f"{title}Result", m["response"], request=False, extra="    errMsg: Required[str]\n    errCode: Required[int]")
-        kwargs = ", ".join(f"{snake_to_camel(k)}: {stub.type_of(f, title + _title(snake_to_camel(k)), True)} = ..." for k, f in m["request"].items())
-        methods.append(
-            f"    def {name}(self, data: Optional[{title}Request] = None, /{', *, ' + kwargs if kwargs else ''}, **extra: Any) -> {title}Result:\n"
-            f'        """{_method_doc(m)}"""'
-        )
+    sync = "\n\n".join(_method(stub, name, m, False) for name, m in spec.methods().items())
+    asynchronous = "\n\n".join(_method(stub, name, m, True) for name, m in spec.methods().items())
     head = (
         '"""Typed view of cloud.openapi.logistics, generated from cloudfn/data/logistics.json by\n'
-        'cloudfn/codegen.py: do not edit, run `python -m cloudfn.codegen`."""\n\n'
-        "from typing import Any, Dict, List, Optional\n\n"
+        'cloudfn/codegen.py: do not edit, run `python -m cloudfn.codegen`.\n\n'
+        "Requests are TypedDicts (dict form) or keywords; results are TypedDicts: key access is typed.\n"
+        "At run time results also answer attribute access (cloudfn.result.Result); this view types\n"
+        'the keys only (a TypedDict cannot declare attributes)."""\n\n'
+        "from typing import Any, Dict, List, Optional, overload\n\n"
         "from typing_extensions import Literal, Required, TypedDict\n\n"
+    )
+    options = (
+        "    def __call__(self, options: Optional[Dict[str, Any]] = None, /, *, convertCase: bool = ..., appid: str = ..., "
+        "version: str = ...) -> {cls}: ...\n"
     )
     tail = (
         "class Logistics:\n"
         '    """cloud.openapi.logistics: the WeChat logistics (express) open API."""\n\n'
-        + "\n\n".join(methods)
-        + "\n\n    def __getattr__(self, name: str) -> Any: ...\n\n"
-        "class OpenAPI:\n"
+        + sync
+        + "\n\nclass AsyncLogistics:\n"
+        '    """cloudfn.aio\'s openapi.logistics: the same methods as coroutines."""\n\n'
+        + asynchronous
+        + "\n\nclass OpenAPI:\n"
         '    """cloud.openapi: call it with options (convertCase, appid, version) for a configured copy."""\n\n'
         "    logistics: Logistics\n\n"
-        "    def __call__(self, options: Optional[Dict[str, Any]] = None, /, *, convertCase: bool = ..., appid: str = ..., "
-        "version: str = ...) -> OpenAPI: ...\n"
-        "    def __getattr__(self, name: str) -> Any: ...\n"
+        + options.format(cls="OpenAPI")
+        + "\nclass AsyncOpenAPI:\n"
+        '    """cloudfn.aio\'s openapi: every method a coroutine function returning the same result types."""\n\n'
+        "    logistics: AsyncLogistics\n\n"
+        + options.format(cls="AsyncOpenAPI")
     )
     return head + "\n\n".join(stub.classes) + "\n\n" + tail
 

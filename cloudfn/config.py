@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from typing import Any, Dict, Mapping, Optional, Union
 
+from .options import normalise
 from .tokens import DEFAULT_STORE, TokenStore, open_store
 
 
@@ -67,6 +68,8 @@ _DEFAULTS: Dict[str, Any] = {
     "secret_id": None,
     "secret_key": None,
     "session_token": None,
+    # cross-account calls (Node's new cloud.Cloud({ resourceAppid, resourceEnv }))
+    "resource_appid": None,
     # open APIs this function may call (set by `cloudfn invoke` from config.json); None = all
     "permissions": None,
 }
@@ -94,6 +97,7 @@ class Config:
     secret_id: Optional[str]
     secret_key: Optional[str]
     session_token: Optional[str]
+    resource_appid: Optional[str]
     permissions: Optional[frozenset]
     environ: Mapping[str, str]
 
@@ -141,17 +145,16 @@ def _permissions(value: Optional[str]) -> Optional[frozenset]:
     return frozenset(p.strip() for p in value.split(",") if p.strip())
 
 
-def resolve(options: Mapping[str, Any], environ: Optional[Mapping[str, str]] = None) -> Config:
-    """Build a :class:`Config` from ``init`` options and the environment."""
+def resolve(options: Mapping[str, Any], environ: Optional[Mapping[str, str]] = None, token_store: Optional[TokenStore] = None) -> Config:
+    """Build a :class:`Config` from ``init`` options (Node or snake_case names) and the environment.
+
+    ``token_store`` is the store used when neither the options nor the environment name one
+    (a :class:`cloudfn.Cloud` passes its own; the module default uses the process-wide store).
+    """
     env = dict(environ if environ is not None else environment())
-    opt = dict(options)
-    unknown = set(opt) - _INIT_OPTIONS
-    if unknown:
-        from .errors import TCB_INVALID_PARAM, CloudSDKError
+    opt = normalise(options)
 
-        raise CloudSDKError(TCB_INVALID_PARAM, f"init:fail unknown option(s): {', '.join(sorted(unknown))}")
-
-    target_env = opt.get("env")
+    target_env = opt.get("resource_env") or opt.get("env")
     if target_env is DYNAMIC_CURRENT_ENV or target_env is None:
         target_env = env.get("TCB_ENV") or env.get("SCF_NAMESPACE") or None
     elif isinstance(target_env, dict):  # Node allows {database: ..., functions: ..., default: ...}
@@ -164,7 +167,7 @@ def resolve(options: Mapping[str, Any], environ: Optional[Mapping[str, str]] = N
         raise CloudSDKError(TCB_INVALID_PARAM, f"init:fail transport must be one of {', '.join(TRANSPORT_NAMES)}, got {transport!r}")
 
     store: Union[TokenStore, str, None] = opt.get("token_store") or env.get("CLOUDFN_TOKEN_STORE") or env.get("CLOUDFN_TOKEN_DIR")
-    store = open_store(store)
+    store = open_store(store) if store else None  # nothing named: the caller's default (an instance's own cache)
 
     timeout = opt.get("timeout", env.get("CLOUDFN_TIMEOUT"))
     trigger = env.get("TRIGGER_SRC") == "timer"
@@ -178,36 +181,16 @@ def resolve(options: Mapping[str, Any], environ: Optional[Mapping[str, str]] = N
         api_base=(opt.get("api_base") or env.get("CLOUDFN_API_BASE") or DEFAULT_API_BASE).rstrip("/"),
         timeout_ms=int(timeout) if timeout not in (None, "") else DEFAULT_TIMEOUT_MS,
         validate=opt["validate"] if "validate" in opt else _flag(env.get("CLOUDFN_VALIDATE"), True),
-        token_store=store or DEFAULT_STORE,
+        token_store=store or token_store or DEFAULT_STORE,
         cloudbase_token=opt.get("cloudbase_token") or env.get("WX_CLOUDBASE_ACCESSTOKEN") or None,
         cloudbase_token_file=opt.get("cloudbase_token_file") or env.get("CLOUDFN_CLOUDBASE_TOKEN_FILE") or DEFAULT_CLOUDBASE_TOKEN_FILE,
         api_token=api_token or None,
         service_url=opt.get("service_url") or env.get("CLOUDFN_SERVICE_URL") or None,
         region=opt.get("region") or env.get("TENCENTCLOUD_REGION") or None,
-        secret_id=env.get("TENCENTCLOUD_SECRETID") or env.get("TENCENTCLOUD_SECRET_ID") or None,
-        secret_key=env.get("TENCENTCLOUD_SECRETKEY") or env.get("TENCENTCLOUD_SECRET_KEY") or None,
-        session_token=env.get("TENCENTCLOUD_SESSIONTOKEN") or env.get("TENCENTCLOUD_SESSION_TOKEN") or None,
+        secret_id=opt.get("secret_id") or env.get("TENCENTCLOUD_SECRETID") or env.get("TENCENTCLOUD_SECRET_ID") or None,
+        secret_key=opt.get("secret_key") or env.get("TENCENTCLOUD_SECRETKEY") or env.get("TENCENTCLOUD_SECRET_KEY") or None,
+        session_token=opt.get("session_token") or env.get("TENCENTCLOUD_SESSIONTOKEN") or env.get("TENCENTCLOUD_SESSION_TOKEN") or None,
+        resource_appid=opt.get("resource_appid") or None,
         permissions=_permissions(env.get("CLOUDFN_OPENAPI_PERMISSIONS")),
         environ=env,
     )
-
-
-_INIT_OPTIONS = frozenset(
-    {
-        "env",
-        "transport",
-        "appid",
-        "secret",
-        "api_base",
-        "timeout",
-        "validate",
-        "token_store",
-        "cloudbase_token",
-        "cloudbase_token_file",
-        "api_token",
-        "service_url",
-        "region",
-        "traceUser",
-        "throwOnNotFound",  # accepted for Node compatibility; no effect here
-    }
-)

@@ -11,7 +11,7 @@ import json
 import os
 import re
 import threading
-from typing import Any, Callable, Dict, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Callable, Dict, Mapping, Optional
 
 from . import redact, spec
 from .casing import to_camel, to_snake
@@ -26,8 +26,14 @@ from .errors import (
     CloudSDKError,
     fail_msg,
 )
+from .names import did_you_mean
+from .result import Result
+from .tokens import DEFAULT_STORE, MemoryTokenStore, TokenStore
 from .transports import Request, Response, Transport, load
-from .validate import describe, json_problems, validate_body
+
+if TYPE_CHECKING:
+    from ._logistics import OpenAPI as TypedOpenAPI
+from .validate import describe, json_problems, near_misses, validate_body, without_covered
 
 
 class Client:
@@ -56,6 +62,7 @@ class Client:
                                 "transport, in the environment or .env, or pass them to cloud.init()",
                             ),
                         )
+                    _check_resource_appid(self.config, name)
                     self._transport = load(name)(self.config)
         return self._transport
 
@@ -63,7 +70,7 @@ class Client:
         if self._transport is not None:
             self._transport.close()
 
-    def call(self, api: str, data: Any, convert_case: bool = True, appid: Optional[str] = None) -> Dict[str, Any]:
+    def call(self, api: str, data: Any, convert_case: bool = True, appid: Optional[str] = None) -> Result:
         """Call open API ``api`` (``logistics.bindAccount``) with ``data``; wx-server-sdk semantics."""
         request = self.prepare(api, data, convert_case, appid)
         return shape_result(self.transport(request.display).send(request), request.display, convert_case)
@@ -80,7 +87,8 @@ class Client:
         if method is None:
             raise CloudSDKError(
                 OPENAPI_NOT_FOUND,
-                fail_msg(display, f"API not found: {api} is not an open API cloudfn knows (see cloudfn.spec.methods())"),
+                fail_msg(display, f"API not found: {api} is not an open API cloudfn knows{_suggest_api(namespace, name)}"
+                                  " (see cloudfn.spec.methods())"),
             )
         permissions = self.config.permissions
         if permissions is not None and api not in permissions:
@@ -97,7 +105,9 @@ class Client:
             raise CloudSDKError(TCB_INVALID_PARAM, fail_msg(display, "invalid parameters: " + describe(problems, camel=convert_case)))
         wire = _drop_none(to_snake(data) if convert_case else data)
         if self.config.validate:
-            problems = validate_body(method["request"], wire, method.get("request_one_of", ()))
+            misses = near_misses(method["request"], data, camel=convert_case)
+            found = validate_body(method["request"], wire, method.get("request_one_of", ()))
+            problems += misses + (without_covered(found, misses) if misses else found)
         if problems:
             raise CloudSDKError(TCB_INVALID_PARAM, fail_msg(display, "invalid parameters: " + describe(problems, camel=convert_case)))
 
@@ -112,9 +122,29 @@ class Client:
             body=body,
             idempotent=not method.get("write", True),
             timeout=self.config.timeout,
-            appid=appid,
+            appid=appid or self.config.resource_appid,
             display=display,
         )
+
+
+def _suggest_api(namespace: str, name: str) -> str:
+    family = spec.model()["namespace"]
+    if namespace != family:
+        return did_you_mean(namespace, [family]).replace("?)", ".<method>?)")
+    return did_you_mean(name, spec.methods())
+
+
+def _check_resource_appid(config: Config, transport: str) -> None:
+    """``resourceAppid`` is carried by the cloud call only; elsewhere refuse rather than act as another app."""
+    wanted = config.resource_appid
+    if not wanted or transport == "cloudcall" or (transport == "https" and wanted == config.appid):
+        return
+    acting = f"appid {config.appid}" if transport == "https" else "the cloudbase_access_token's mini program"
+    raise CloudSDKError(
+        TCB_INVALID_PARAM,
+        f"init:fail resourceAppid {wanted} needs the cloudcall transport: over {transport} every call is made as {acting}; "
+        f"to call as {wanted}, use its own credentials (appid=..., secret=...)",
+    )
 
 
 def _drop_none(value: Any) -> Any:
@@ -130,7 +160,7 @@ _JSONISH = re.compile(r"(application/json)|(text/plain)")
 PREVIEW_CHARS = 1024  # of a reply body quoted in an errMsg
 
 
-def shape_result(response: Response, display: str, convert_case: bool) -> Dict[str, Any]:
+def shape_result(response: Response, display: str, convert_case: bool) -> Result:
     """wx-server-sdk's result rules applied to a transport's response.
 
     Node's rules for JSON and ``text/plain`` replies; beyond them (Node never sees the HTTP
@@ -145,20 +175,20 @@ def shape_result(response: Response, display: str, convert_case: bool) -> Dict[s
         raise _server_error(response, WX_SYSTEM_ERROR, display, f"wechat server error: HTTP {status}: ")
     if _JSONISH.search(response.content_type):
         try:
-            result = json.loads(response.body.decode("utf-8"))
+            result = json.loads(response.body.decode("utf-8"), object_pairs_hook=Result)
         except (ValueError, RecursionError):  # UnicodeDecodeError included; a hostile nesting depth too
             result = _NOT_JSON
         if result is _NOT_JSON:
             if status >= 400:
                 raise _http_error(response, display)
             if "text/plain" in response.content_type:
-                return {"result": response.body.decode("utf-8", "replace"), **_ok(display)}
+                return Result(result=response.body.decode("utf-8", "replace"), **_ok(display))
             raise _server_error(response, WX_SYSTEM_ERROR, display, "wechat server internal error, response body is invalid json: ")
         return _json_result(response, result, display, convert_case)
     if status >= 400:
         raise _http_error(response, display)
     if _binary(display):
-        return {"contentType": response.content_type.strip(), "buffer": response.body, **_ok(display)}
+        return Result(contentType=response.content_type.strip(), buffer=response.body, **_ok(display))
     kind = response.content_type.strip() or "no content type"
     raise _server_error(response, WX_SYSTEM_ERROR, display, f"wechat server answered HTTP {status} with {kind}, not JSON: ")
 
@@ -166,11 +196,11 @@ def shape_result(response: Response, display: str, convert_case: bool) -> Dict[s
 _NOT_JSON = object()
 
 
-def _json_result(response: Response, result: Any, display: str, convert_case: bool) -> Dict[str, Any]:
+def _json_result(response: Response, result: Any, display: str, convert_case: bool) -> Result:
     if isinstance(result, list):  # Object.assign({}, array): index keys
-        result = {str(i): v for i, v in enumerate(result)}
+        result = Result((str(i), v) for i, v in enumerate(result))
     elif not isinstance(result, dict):
-        result = {}
+        result = Result()
     errcode = result.get("errcode")
     if errcode:
         errmsg = result.get("errmsg")
@@ -244,13 +274,17 @@ class Cloud:
         self._options = _merge(options, kwargs)
         self._client: Optional[Client] = None
         self._lock = threading.Lock()
-        self.openapi = OpenAPI(self)
+        self._store: TokenStore = MemoryTokenStore()  # this instance's tokens, kept across init()
+        self.openapi: "TypedOpenAPI" = OpenAPI(self)  # type: ignore[assignment]  # the proxy; typed by the generated view
         if self._options:
-            self._client = Client(resolve(self._options))  # bad options fail here, as in Node
+            self._client = self._configure(self._options)  # bad options fail here, as in Node
+
+    def _configure(self, options: Mapping[str, Any]) -> Client:
+        return Client(resolve(options, token_store=self._store))
 
     def init(self, options: Optional[Mapping[str, Any]] = None, **kwargs: Any) -> None:
         """(Re)configure this instance (Node: ``cloud.init({...})``)."""
-        client = Client(resolve(_merge(options, kwargs)))
+        client = self._configure(_merge(options, kwargs))
         with self._lock:
             old, self._client = self._client, client
         if old is not None:
@@ -262,11 +296,11 @@ class Cloud:
         if client is None:
             with self._lock:
                 if self._client is None:
-                    self._client = Client(resolve(self._options))
+                    self._client = self._configure(self._options)
                 client = self._client
         return client
 
-    def getWXContext(self) -> Dict[str, Any]:
+    def getWXContext(self) -> Result:
         """The invocation's context (the same for every instance: it comes from the environment)."""
         return getWXContext()
 
@@ -298,7 +332,9 @@ def default() -> Cloud:
     if cloud is None:
         with _default_lock:
             if _default is None:
-                _default = Cloud()
+                fresh = Cloud()
+                fresh._store = DEFAULT_STORE  # the module default keeps the process-wide token cache
+                _default = fresh
             cloud = _default
     return cloud
 
@@ -340,9 +376,10 @@ class OpenAPI:
 
     def __call__(self, options: Optional[Mapping[str, Any]] = None, **kwargs: Any) -> "OpenAPI":
         merged = _merge(options, kwargs)
-        unknown = set(merged) - set(_NODE_OPTIONS)
+        unknown = [k for k in merged if k not in _NODE_OPTIONS]
         if unknown:
-            raise CloudSDKError(TCB_INVALID_PARAM, f"openapi:fail unknown option(s): {', '.join(sorted(unknown))}")
+            named = "; ".join(f"{k}{did_you_mean(str(k), _NODE_OPTIONS)}" for k in unknown)
+            raise CloudSDKError(TCB_INVALID_PARAM, f"openapi:fail unknown option(s): {named}")
         return OpenAPI(
             self._cloud,
             convert_case=merged.get("convertCase", self._convert_case) is not False,
@@ -370,7 +407,7 @@ class _Namespace:
         self._openapi = openapi
         self._namespace = namespace
 
-    def __getattr__(self, name: str) -> Callable[..., Dict[str, Any]]:
+    def __getattr__(self, name: str) -> Callable[..., Result]:
         """The method as a function, made once and kept on this namespace (a hot path)."""
         if name.startswith("__"):
             raise AttributeError(name)
@@ -378,11 +415,11 @@ class _Namespace:
         setattr(self, name, call)
         return call
 
-    def _make(self, name: str) -> Callable[..., Dict[str, Any]]:
+    def _make(self, name: str) -> Callable[..., Result]:
         api = f"{self._namespace}.{name}"
         openapi = self._openapi
 
-        def call(data: Optional[Mapping[str, Any]] = None, **kwargs: Any) -> Dict[str, Any]:
+        def call(data: Optional[Mapping[str, Any]] = None, **kwargs: Any) -> Result:
             if kwargs:
                 data = {**(data or {}), **kwargs}
             return openapi._client().call(api, data, openapi._convert_case, openapi._appid)
@@ -406,10 +443,10 @@ _CONTEXT_BLACKLIST = ("API_TOKEN", "TRIGGER_API_TOKEN_V0")
 _INTEGER = re.compile(r"^-?\d+$")
 
 
-def getWXContext() -> Dict[str, Any]:
+def getWXContext() -> Result:
     """OPENID, APPID, UNIONID, ENV, SOURCE... of the current invocation (Node's getWXContext)."""
     environ = os.environ
-    context: Dict[str, Any] = {}
+    context = Result()
     keys = environ.get("WX_CONTEXT_KEYS")
     if not keys:
         return context

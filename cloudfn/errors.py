@@ -7,7 +7,10 @@ spaces when the code has no description, exactly as Node prints it).
 
 from __future__ import annotations
 
-from typing import Any, Dict
+from typing import TYPE_CHECKING, Dict
+
+if TYPE_CHECKING:
+    from .result import Result
 
 # wx-server-sdk 4.0.2 src/config/error.config.ts: the codes an open-API call can meet.
 ERR_CODE: Dict[int, str] = {
@@ -82,9 +85,11 @@ class CloudSDKError(Exception):
     def __repr__(self) -> str:
         return f"CloudSDKError(errCode={self.errCode!r}, errMsg={self.errMsg!r})"
 
-    def to_dict(self) -> Dict[str, Any]:
-        """What ``JSON.stringify(err)`` gives in Node: ``{errCode, errMsg}``."""
-        return {"errCode": self.errCode, "errMsg": self.errMsg}
+    def to_dict(self) -> "Result":
+        """What ``JSON.stringify(err)`` gives in Node: ``{errCode, errMsg}`` (a dict with attribute access)."""
+        from .result import Result
+
+        return Result(errCode=self.errCode, errMsg=self.errMsg)
 
 
 def fail_msg(api_display: str, detail: str) -> str:

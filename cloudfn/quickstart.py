@@ -10,12 +10,13 @@ import json
 import os
 import sys
 import time
-from typing import Any, Callable, Dict
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 
-def _show(title: str, call: Callable[[], Dict[str, Any]]) -> Dict[str, Any]:
+def _show(title: str, call: Callable[[], Mapping[str, Any]]) -> Mapping[str, Any]:
     import cloudfn as cloud
 
+    result: Mapping[str, Any]
     try:
         result = call()
     except cloud.CloudSDKError as err:
@@ -26,6 +27,9 @@ def _show(title: str, call: Callable[[], Dict[str, Any]]) -> Dict[str, Any]:
 
 def main() -> int:
     import cloudfn as cloud
+
+    if TYPE_CHECKING:
+        from cloudfn._logistics import GetPathRequest
     from cloudfn.emulator import running
 
     with running(data=":memory:") as emu:
@@ -54,13 +58,15 @@ def main() -> int:
             ),
         )
         if order.get("errCode") == 0:
-            ids = {"orderId": order["orderId"], "deliveryId": "TEST", "waybillId": order["waybillId"]}
+            ids: "GetPathRequest" = {"orderId": order["orderId"], "deliveryId": "TEST", "waybillId": order["waybillId"]}
             _show(
                 "testUpdateOrder: picked up",
-                lambda: logistics.testUpdateOrder(bizId="test_biz_id", actionTime=int(time.time()), actionType=100001, actionMsg="揽件成功", **ids),
+                lambda: logistics.testUpdateOrder(bizId="test_biz_id", orderId=order["orderId"], deliveryId="TEST", waybillId=order["waybillId"],
+                                                 actionTime=int(time.time()), actionType=100001, actionMsg="揽件成功"),
             )
             _show("getPath", lambda: logistics.getPath(ids))
-        _show("invalid input fails before any request", lambda: logistics.updatePrinter(openid="o", updateType="sideways"))
+        bad: Any = "sideways"  # on purpose: type checkers flag the literal, cloudfn refuses it at run time
+        _show("invalid input fails before any request", lambda: logistics.updatePrinter(openid="o", updateType=bad))
     print(
         "\nNext: keep an emulator running with `cloudfn emulator` (it prints the variables to export),\n"
         "then call it from your own code or run a function with `cloudfn invoke functions/bindAccount`."

@@ -31,7 +31,8 @@ def model() -> Dict[str, Any]:
             merged["shape"] = field["ref"]
             field = merged
         if "fields" in field:
-            field = dict(field, fields={k: resolve(v) for k, v in field["fields"].items()})
+            optional = field.get("optional", ())  # fields of a shared shape this use does not require
+            field = dict(field, fields={k: resolve(dict(v, required=False) if k in optional else v) for k, v in field["fields"].items()})
         if "items" in field:
             field = dict(field, items=resolve(field["items"]))
         return field

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import math
 import sys
-from typing import Any, Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
 
 from .casing import snake_to_camel
+from .names import fold
 
 PathPart = Union[str, int]
 
@@ -64,12 +65,14 @@ class Problem(NamedTuple):
     """One thing wrong with a request body."""
 
     path: Sequence[PathPart]
-    kind: str  # missing | type | enum | too_long | too_many | csv | one_of | json
-    detail: str  # the message after the field name
+    kind: str  # missing | type | enum | too_long | too_many | csv | one_of | json | near_miss
+    detail: str  # the message after the field name (near_miss: the field meant)
     errcode: Optional[int] = None  # a field-specific WeChat errcode, if documented
     alternatives: Tuple[str, ...] = ()  # for one_of: the sibling names, one of which is needed
 
     def render(self, camel: bool = False) -> str:
+        if self.kind == "near_miss":  # the path is the caller's own spelling: shown as written
+            return f"unknown field {render_path(self.path)}: did you mean {self.detail}?"
         if self.kind == "one_of":
             names = " or ".join(render_path(list(self.path) + [a], camel) for a in self.alternatives)
             return f"either {names} {self.detail}"
@@ -153,6 +156,58 @@ def _check_value(spec: Dict[str, Any], value: Any, path: List[PathPart], out: Li
                 _check_value(item_spec, item, path + [i], out)
     elif expected == "object" and "fields" in spec:
         _check_object(spec["fields"], spec.get("one_of", ()), value, path, out)
+
+
+def near_misses(fields: Dict[str, Any], data: Any, camel: bool = True) -> List[Problem]:
+    """Keys of ``data`` that are not model fields but equal one when case and ``_`` are ignored.
+
+    ``data`` is the request as the caller wrote it (camelCase names when ``camel``, wire names
+    otherwise): ``waybillID``, ``tagIdList``, ``biz_id`` (camel mode) are caught; any other
+    unknown key is left alone, since real functions send extra fields on purpose.
+    """
+    out: List[Problem] = []
+    _near(fields, data, camel, [], out)
+    return out
+
+
+def _near(fields: Dict[str, Any], data: Any, camel: bool, path: List[PathPart], out: List[Problem]) -> None:
+    if not isinstance(data, Mapping):
+        return
+    names, folded = _names(fields, camel)
+    for key, value in data.items():
+        if value is None or not isinstance(key, str):
+            continue
+        spec = names.get(key)
+        if spec is None:
+            meant = folded.get(fold(key))
+            if meant is not None:
+                out.append(Problem(path + [key], "near_miss", render_path(path + [meant])))
+            continue
+        if "fields" in spec:
+            _near(spec["fields"], value, camel, path + [key], out)
+        elif "fields" in spec.get("items", {}) and isinstance(value, (list, tuple)):
+            for i, item in enumerate(value):
+                _near(spec["items"]["fields"], item, camel, path + [key, i], out)
+
+
+_NAMES: Dict[Tuple[int, bool], Tuple[Dict[str, Any], Dict[str, Any], Dict[str, str]]] = {}
+
+
+def _names(fields: Dict[str, Any], camel: bool) -> Tuple[Dict[str, Any], Dict[str, str]]:
+    """The caller-side names of ``fields`` and their folded forms, kept per model object."""
+    found = _NAMES.get((id(fields), camel))
+    if found is None or found[0] is not fields:
+        if len(_NAMES) > 512:  # bounded: only model objects belong here
+            _NAMES.clear()
+        names = {(snake_to_camel(k) if camel else k): spec for k, spec in fields.items()}
+        found = _NAMES[(id(fields), camel)] = (fields, names, {fold(n): n for n in names})
+    return found[1], found[2]
+
+
+def without_covered(problems: List[Problem], misses: Sequence[Problem]) -> List[Problem]:
+    """Drop "X is required" when the caller did write X, misspelt (the near miss says so)."""
+    meant = {fold(p.detail) for p in misses}
+    return [p for p in problems if not (p.kind == "missing" and fold(render_path(p.path)) in meant)]
 
 
 MAX_DEPTH = 64  # nesting levels of a request body, the body itself included (logistics bodies use 4)

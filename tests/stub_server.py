@@ -80,6 +80,7 @@ class StubWeChat:
         self.replies: Dict[str, Deque[Reply]] = defaultdict(deque)
         self.defaults: Dict[str, Reply] = {}
         self.tokens_issued = 0
+        self.issued_to: Dict[str, Any] = {}  # token -> the appid it was issued to
         self.token_errors: Deque[Dict[str, Any]] = deque()
         self._lock = threading.Lock()
         stub = self
@@ -151,8 +152,9 @@ class StubWeChat:
                 if self.token_errors:
                     return Reply(self.token_errors.popleft())
                 self.tokens_issued += 1
-                n = self.tokens_issued
-            return Reply({"access_token": f"TOKEN-{n}-secretvalue", "expires_in": self.token_ttl})
+                token = f"TOKEN-{self.tokens_issued}-secretvalue"
+                self.issued_to[token] = (seen.json or {}).get("appid")
+            return Reply({"access_token": token, "expires_in": self.token_ttl})
         with self._lock:
             queue = self.replies.get(seen.path)
             if queue:

@@ -98,7 +98,9 @@ def test_convert_case_false_does_not_convert_camel_input(sdk, stub: StubWeChat) 
     with pytest.raises(CloudSDKError) as info:  # camelCase keys are not the wire names
         cloud.openapi({"convertCase": False}).logistics.getPath(deliveryId="TEST", waybillId="W1")
     assert info.value.errCode == -501007
-    assert "delivery_id is required" in info.value.errMsg
+    assert info.value.errMsg.endswith(
+        "invalid parameters: unknown field deliveryId: did you mean delivery_id?; unknown field waybillId: did you mean waybill_id?"
+    )
     assert stub.api_calls() == []
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import warnings
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
@@ -207,12 +208,23 @@ def read_function_config(directory: str) -> Dict[str, Any]:
     openapi = permissions.get("openapi", [])
     if not isinstance(openapi, list):
         raise ManifestError(f"{label}: permissions.openapi must be a list of API names, got {_show(openapi)}")
+    openapi = [_documented_api(api, f"{label}: permissions.openapi[{i}]") for i, api in enumerate(openapi)]
+    data = dict(data, permissions=dict(permissions, openapi=openapi))
     for i, api in enumerate(openapi):
         if not (isinstance(api, str) and _API.match(api)):
             raise ManifestError(f'{label}: permissions.openapi[{i}] must be an API name such as "logistics.addOrder", got {_show(api)}')
         _check_known_api(api, f"{label}: permissions.openapi[{i}]")
     _check_settings(data, label + ":", manifest=False)
     return data
+
+
+def _documented_api(api: Any, where: str) -> Any:
+    """``openapi.logistics.x`` (seen in real projects, and the platform runs them) is read as ``logistics.x``, with a warning."""
+    if isinstance(api, str) and api.startswith("openapi.") and _API.match(api[len("openapi."):]):
+        documented = api[len("openapi."):]
+        warnings.warn(f'{where} "{api}" read as "{documented}": write the documented form "{documented}"', UserWarning, stacklevel=4)
+        return documented
+    return api
 
 
 def _check_known_api(api: str, where: str) -> None:
