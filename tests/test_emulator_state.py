@@ -190,6 +190,4 @@ def test_running_the_emulator_leaves_the_sdk_call_path_unloaded() -> None:
             "    emu.backend.handle('getAllDelivery', {}, emu.appid)\n"
             "print(sorted(m for m in sys.modules if m.startswith(('cloudfn.core', 'cloudfn.transports'))))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
-    if out != "[]":
-        pytest.xfail(f"import cloudfn is not lazy on this branch yet (the sync helper's change): {out}")
     assert out == "[]"

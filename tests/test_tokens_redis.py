@@ -64,7 +64,8 @@ def redis_url(redis_base: str) -> Iterator[str]:
     client.close()
 
 
-def _spawn(stub: PlatformStub, url: str, threads: int, offset: float = 0.0, timeout_ms: int = 10000, start_at: float = 0.0) -> subprocess.Popen:
+def _spawn(stub: Any, url: str, threads: int, offset: float = 0.0, timeout_ms: int = 10000, start_at: float = 0.0) -> subprocess.Popen:
+    """A process calling getPath from ``threads`` threads at ``start_at``, through ``stub`` (anything with a base_url)."""
     args = [sys.executable, "-c", CHILD, stub.base_url, url, APPID, SECRET, str(threads), str(offset), str(timeout_ms), str(start_at)]
     return subprocess.Popen(args, stdout=subprocess.PIPE, text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": ROOT})
 
@@ -86,6 +87,18 @@ def test_cold_store_8_processes_x_8_threads_make_one_token_request(redis_url: st
         assert [r[0] for r in results] == ["ok"] * 64
         assert stub.requests() == [(APPID, False)]
         assert len(set(stub.api_tokens)) == 1
+
+
+def test_cold_store_8_processes_x_8_threads_against_the_emulator_make_one_token_request(redis_url: str) -> None:
+    """The same single flight against the emulator, which answers stable_token by the platform's rules."""
+    from cloudfn.emulator import running
+
+    with running(apps={APPID: SECRET}) as emu:
+        start_at = time.time() + 2.0
+        results = _results([_spawn(emu, redis_url, 8, start_at=start_at) for _ in range(8)])
+        assert len(results) == 64
+        assert not [r for r in results if r[0] in (40001, 40014, 42001, -604102, -601003, -1)]  # no token or transport failure
+        assert emu.calls["stable_token"] == 1
 
 
 def test_lock_holder_killed_mid_fetch_others_get_a_token_after_the_lock_ttl(redis_url: str) -> None:
