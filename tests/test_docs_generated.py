@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import os
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -130,3 +132,22 @@ def test_readme_is_a_short_front_page_with_venv_commands() -> None:
     assert len(text.splitlines()) <= 200
     assert "python3 -m venv .venv && . .venv/bin/activate && pip install -e . && python -m cloudfn.quickstart" in text
     assert "python3 -m venv .venv && . .venv/bin/activate && pip install -e '.[test]' && python -m pytest" in text
+
+
+def test_cells_show_angle_brackets_and_keep_pipes_inside_the_cell() -> None:
+    from cloudfn_docgen.text import cell
+
+    assert cell("default dist/<name>.zip, ``a|b``\n  or c|d") == "default dist/&lt;name&gt;.zip, `a\\|b` or c\\|d"
+
+
+def test_the_site_builds_strictly(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "--site-dir", str(tmp_path / "site")],
+        cwd=ROOT,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "dist/&lt;name&gt;.zip" in (tmp_path / "site" / "reference" / "cli" / "index.html").read_text(encoding="utf-8")
