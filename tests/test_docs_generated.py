@@ -131,7 +131,9 @@ def test_readme_is_a_short_front_page_with_venv_commands() -> None:
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     assert len(text.splitlines()) <= 200
     assert "python3 -m venv .venv && . .venv/bin/activate && pip install -e . && python -m cloudfn.quickstart" in text
-    assert "python3 -m venv .venv && . .venv/bin/activate && pip install -e '.[test]' && python -m pytest" in text
+    test_command = "python3 -m venv .venv && . .venv/bin/activate && pip install -e '.[test]' && python -m pytest"
+    assert test_command in text
+    assert test_command + " || status=$?" in (ROOT / ".ci" / "run").read_text(encoding="utf-8"), "CI must run the README's test command"
 
 
 def test_cells_show_angle_brackets_and_keep_pipes_inside_the_cell() -> None:
