@@ -9,7 +9,7 @@
    token requests made, median and max time to fail.
 
 Needs redis-server on PATH (Debian: apt-get install redis-server) and redis-py
-(pip install 'cloudfn[redis]'); without them the Redis rows are skipped.
+(pip install 'wx-cloudfn[redis]'); without them the Redis rows are skipped.
 """
 
 from __future__ import annotations

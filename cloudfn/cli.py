@@ -19,7 +19,7 @@ SUBCOMMANDS = {
     "package": ("cloudfn.runtime.package", "build a deployable zip of a function"),
     "deploy": ("cloudfn.runtime.deploy", "create or update a function in Tencent Cloud SCF"),
     "diff": ("cloudfn.diff", "run a call list through Node wx-server-sdk and cloudfn and compare"),
-    "codegen": ("cloudfn.codegen", "regenerate the typed stubs and README table from the model"),
+    "codegen": ("cloudfn.codegen", "regenerate the typed stubs (cloudfn/_logistics.pyi) from the model"),
 }
 
 

@@ -1,7 +1,10 @@
-"""Generate, from the model, the typed stubs for IDEs and the README method table.
+"""Generate, from the model, the typed stubs for IDEs and type checkers (``cloudfn/_logistics.pyi``).
 
-python -m cloudfn.codegen          # rewrite cloudfn/_logistics.pyi and README.md's table
-python -m cloudfn.codegen --check  # exit 1 when either is stale (the tests run this)
+python -m cloudfn.codegen          # rewrite cloudfn/_logistics.pyi
+python -m cloudfn.codegen --check  # exit 1 when it is stale (the tests run this)
+
+The documentation's method table and field reference are rendered from the same model when
+the site is built (``docs/hooks``).
 """
 
 from __future__ import annotations
@@ -9,15 +12,13 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import Any, Dict, List, Tuple
+from typing import Any, Dict, List
 
 from . import spec
 from .casing import snake_to_camel
 
 ROOT = os.path.dirname(os.path.abspath(__file__))
 STUB = os.path.join(ROOT, "_logistics.pyi")
-README = os.path.join(os.path.dirname(ROOT), "README.md")
-BEGIN, END = "<!-- methods:begin (python -m cloudfn.codegen) -->", "<!-- methods:end -->"
 
 _PY = {"string": "str", "integer": "int", "number": "float", "boolean": "bool"}
 
@@ -133,23 +134,6 @@ def render_stub() -> str:
     return head + "\n\n".join(stub.classes) + "\n\n" + tail
 
 
-def render_table() -> str:
-    rows = ["| method | side | HTTP | path | required fields (camelCase) | errCodes |", "|---|---|---|---|---|---|"]
-    for name, m in sorted(spec.methods().items(), key=lambda kv: (kv[1]["side"], kv[0])):
-        required = ", ".join(snake_to_camel(k) for k, f in m["request"].items() if f.get("required")) or "—"
-        codes = ", ".join(m["errcodes"]) or "—"
-        rows.append(f"| `{name}` | {m['side']} | {m['http']} | `{m['path']}` | {required} | {codes} |")
-    return "\n".join(rows)
-
-
-def _readme_with_table(text: str) -> Tuple[str, bool]:
-    if BEGIN not in text or END not in text:
-        return text, False
-    start = text.index(BEGIN) + len(BEGIN)
-    end = text.index(END)
-    return text[:start] + "\n" + render_table() + "\n" + text[end:], True
-
-
 def main(argv: List[str]) -> int:
     parser = argparse.ArgumentParser(prog="cloudfn codegen", description=__doc__)
     register(parser)
@@ -170,15 +154,6 @@ def run(args: argparse.Namespace) -> int:
             if not args.check:
                 with open(STUB, "w", encoding="utf-8") as out:
                     out.write(stub)
-    if os.path.exists(README):
-        with open(README, encoding="utf-8") as f:
-            text = f.read()
-        new, found = _readme_with_table(text)
-        if found and new != text:
-            stale.append(README)
-            if not args.check:
-                with open(README, "w", encoding="utf-8") as out:
-                    out.write(new)
     for path in stale:
         print(("stale: " if args.check else "wrote: ") + os.path.relpath(path))
     return 1 if (args.check and stale) else 0

@@ -1,7 +1,7 @@
 """Configuration: ``cloud.init()`` options over the environment over ``.env``.
 
-Every setting has an ``init`` option and an environment variable (README
-"Configuration"). ``.env`` in the working directory is read with python-dotenv (only
+Every setting has an ``init`` option and an environment variable (docs:
+configuration/index.md). ``.env`` in the working directory is read with python-dotenv (only
 when the file exists, so a cold start without one never imports it); the real
 environment wins over it, and explicit ``init`` options win over both.
 """

@@ -36,7 +36,7 @@ ERR_CODE: Dict[int, str] = {
     -501009: "resource not initialized",
 }
 
-# Names for the codes cloudfn itself raises (see README "Error codes").
+# Names for the codes cloudfn itself raises (docs: errors/index.md, reference/error-codes.md).
 UNKNOWN_ERROR = -1
 WX_SYSTEM_ERROR = -601001
 WX_SYSTEM_NETWORK_ERROR = -601003

@@ -32,7 +32,7 @@ OPTIONS: Dict[str, str] = {
     "api_token": "apiToken",
 }
 
-# Node options accepted so ported code runs, with no effect in cloudfn (README "Configuration").
+# Node options accepted so ported code runs, with no effect in cloudfn (docs: configuration/index.md).
 IGNORED: Dict[str, str] = {
     "trace_user": "traceUser",
     "throw_on_not_found": "throwOnNotFound",

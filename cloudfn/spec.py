@@ -1,8 +1,8 @@
 """The declarative model of the logistics API family (``data/logistics.json``).
 
 One description drives request validation (SDK and emulator), the typed stubs, the
-README method table and the emulator's routing. Adding a method is a change to the
-JSON file only (then ``python -m cloudfn.codegen`` refreshes stubs and docs).
+documentation's API reference and the emulator's routing. Adding a method is a change to the
+JSON file only (then ``python -m cloudfn.codegen`` refreshes the stubs; the docs build renders the rest).
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ from cloudfn import CloudSDKError
 from cloudfn.tokens import open_store
 from tests.tokens_support import PlatformStub, redis_server
 
-redis = pytest.importorskip("redis", reason="redis-py is not installed (pip install 'cloudfn[redis]')")
+redis = pytest.importorskip("redis", reason="redis-py is not installed (pip install 'wx-cloudfn[redis]')")
 
 APPID, SECRET = "wxredis000000001", "redis-secret-DO-NOT-LEAK"
 ARGS = {"deliveryId": "TEST", "waybillId": "W1"}

@@ -16,7 +16,7 @@
 
 Same results, errors, validation, permission checks and fault handling as :mod:`cloudfn`; the
 module-level ``init`` / ``openapi`` act on the same default instance as ``cloudfn``'s. HTTP goes
-through aiohttp (``pip install 'cloudfn[aio]'``), imported on the first call.
+through aiohttp (``pip install 'wx-cloudfn[aio]'``), imported on the first call.
 """
 
 from __future__ import annotations

@@ -68,7 +68,7 @@ class Emulator:
 
     ``apps`` (``{"wx...": "secret", ...}``) serves several mini programs; the first (or
     ``appid``/``secret``) is the default one. ``seed`` is a snapshot (a dict or a JSON file path)
-    loaded at start. See README "Local emulator" for every option.
+    loaded at start. Every option: docs/emulator/index.md.
     """
 
     def __init__(

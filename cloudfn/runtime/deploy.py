@@ -1,7 +1,7 @@
 """``cloudfn deploy NAME``: create or update the function in Tencent Cloud SCF.
 
 Uses tencentcloud-sdk-python's SCF client (imported only here; ``pip install
-'cloudfn[deploy]'``). The namespace is the CloudBase env id (``--env`` or the
+'wx-cloudfn[deploy]'``). The namespace is the CloudBase env id (``--env`` or the
 manifest's ``envId``), the region the manifest's ``region``. Steps: package the
 function, ``GetFunction``; then ``CreateFunction``, or ``UpdateFunctionCode`` and
 ``UpdateFunctionConfiguration``; after each change, poll ``GetFunction`` until the
@@ -91,7 +91,7 @@ def credentials(environ: Mapping[str, str], secrets: List[str]) -> Any:
     try:
         from tencentcloud.common import credential
     except ImportError:
-        raise DeployError("tencentcloud-sdk-python is not installed: pip install 'cloudfn[deploy]'") from None
+        raise DeployError("tencentcloud-sdk-python is not installed: pip install 'wx-cloudfn[deploy]'") from None
     secret_id = environ.get("TENCENTCLOUD_SECRETID") or environ.get("TENCENTCLOUD_SECRET_ID")
     secret_key = environ.get("TENCENTCLOUD_SECRETKEY") or environ.get("TENCENTCLOUD_SECRET_KEY")
     token = environ.get("TENCENTCLOUD_SESSIONTOKEN") or environ.get("TENCENTCLOUD_SESSION_TOKEN")

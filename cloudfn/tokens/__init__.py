@@ -55,7 +55,7 @@ def open_store(spec: Union[TokenStore, str, None]) -> TokenStore:
         return store
 
 
-_NO_REDIS = "init:fail token_store is a Redis URL but redis-py is not installed: pip install 'cloudfn[redis]'"
+_NO_REDIS = "init:fail token_store is a Redis URL but redis-py is not installed: pip install 'wx-cloudfn[redis]'"
 
 
 def _redis(url: str) -> TokenStore:
