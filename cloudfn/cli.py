@@ -18,6 +18,7 @@ SUBCOMMANDS = {
     "invoke": ("cloudfn.runtime.invoke", "run a function's main_handler locally, as SCF would"),
     "package": ("cloudfn.runtime.package", "build a deployable zip of a function"),
     "deploy": ("cloudfn.runtime.deploy", "create or update a function in Tencent Cloud SCF"),
+    "new": ("cloudfn.runtime.scaffold", "start a function: folder, index.py, config.json, sample event, manifest entry"),
     "diff": ("cloudfn.diff", "run a call list through Node wx-server-sdk and cloudfn and compare"),
     "codegen": ("cloudfn.codegen", "regenerate the typed stubs and README table from the model"),
 }

@@ -28,6 +28,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional
 from ..config import environment
 from . import manifest, package
 from .manifest import Function, ManifestError
+from .sources import permission_warnings
 
 DEFAULT_POLL_INTERVAL = 2.0
 DEFAULT_WAIT = 300.0
@@ -68,6 +69,8 @@ def run(args: argparse.Namespace) -> int:
             _progress(f"packaging {fn.name} ({fn.runtime}, handler {fn.handler})")
             built = package.build(project, fn, vendor_dir=args.vendor_dir)
             package.report_skipped(built, "deploy")
+            for line in permission_warnings(fn):
+                print(f"deploy: warning: {line}", file=sys.stderr)
             data = built.data
         _progress(f"package {len(data)} bytes; deploying to namespace {env_id} in {region}")
         client = make_client(credential, region, args.endpoint)

@@ -28,6 +28,9 @@ from typing import Any, Dict, List, Mapping, Optional, Tuple
 from ..config import environment
 from . import manifest
 from .manifest import Function, ManifestError, Project
+from .sources import permission_warnings
+
+EVENT_FILE = "event.json"  # the function's sample event, sent when none is given (cloudfn new writes one)
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
@@ -64,10 +67,12 @@ def run(args: argparse.Namespace) -> int:
     try:
         project = manifest.find()
         fn = project.function(args.function)
-        event = _read_event(args)
+        event = _read_event(args, fn)
     except (ManifestError, ValueError) as e:
         print(f"cloudfn invoke: {e}", file=sys.stderr)
         return EXIT_USAGE
+    for line in permission_warnings(fn):
+        print(f"cloudfn invoke: warning: {line}", file=sys.stderr)
     timeout = args.timeout if args.timeout is not None else float(fn.timeout)
     if timeout <= 0:
         print("cloudfn invoke: --timeout must be positive", file=sys.stderr)
@@ -81,7 +86,11 @@ def run(args: argparse.Namespace) -> int:
     return code
 
 
-def _read_event(args: argparse.Namespace) -> Any:
+def _read_event(args: argparse.Namespace, fn: Function) -> Any:
+    sample = os.path.join(fn.directory, EVENT_FILE)
+    if not args.event_file and args.event is None and os.path.isfile(sample):
+        args.event_file = sample
+        print(f"cloudfn invoke: event from {os.path.relpath(sample)}", file=sys.stderr)
     if args.event_file:
         if args.event_file == "-":
             text = sys.stdin.read()

@@ -28,6 +28,7 @@ from typing import Dict, Iterable, List, NamedTuple, Optional, Tuple
 from . import bytecode, manifest, vendoring
 from .manifest import Function, ManifestError, Project
 from .selection import SelectionError, select
+from .sources import permission_warnings
 
 RUNTIME_DEPS = vendoring.RUNTIME_DEPS
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
@@ -74,6 +75,8 @@ def run(args: argparse.Namespace) -> int:
     except (ManifestError, PackageError) as e:
         print(f"cloudfn package: {e}", file=sys.stderr)
         return 2
+    for line in permission_warnings(fn):
+        print(f"cloudfn package: warning: {line}", file=sys.stderr)
     out = args.output or os.path.join(project.root, "dist", f"{fn.name}.zip")
     os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
     with open(out, "wb") as f:
