@@ -53,13 +53,16 @@ _CHILD = (
 def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("function", metavar="NAME|DIR", help="a function named in config.json, or a function folder")
     source = parser.add_mutually_exclusive_group()
-    source.add_argument("--event", metavar="JSON", help="the event, as JSON (default {})")
-    source.add_argument("--event-file", metavar="FILE", help="read the event from FILE ('-' for stdin)")
-    parser.add_argument("--openid", help="caller's OPENID for cloud.getWXContext() (WX_OPENID)")
-    parser.add_argument("--appid", help="caller's APPID (WX_APPID; in CloudBase this is also the app the function calls for)")
-    parser.add_argument("--unionid", help="caller's UNIONID (WX_UNIONID)")
-    parser.add_argument("--timeout", type=float, metavar="S", help="override the function's timeout, in seconds")
-    parser.add_argument("--env", dest="env_id", metavar="ENV", help="env id (TCB_ENV / SCF_NAMESPACE); default: envId of config.json")
+    source.add_argument("--event", metavar="JSON", help="the event passed to main_handler, as JSON text (default: the function's event.json "
+        "if it has one, else {})")
+    source.add_argument("--event-file", metavar="FILE", help="read the event from a JSON file ('-' reads standard input)")
+    parser.add_argument("--openid", help="the calling user's OPENID, as cloud.getWXContext() returns it (sets WX_OPENID)")
+    parser.add_argument("--appid", help="the calling mini program's APPID (sets WX_APPID; in CloudBase it is also the app the open API "
+        "calls act for)")
+    parser.add_argument("--unionid", help="the calling user's UNIONID (sets WX_UNIONID)")
+    parser.add_argument("--timeout", type=float, metavar="S", help="stop the function after S seconds (default: its timeout in config.json)")
+    parser.add_argument("--env", dest="env_id", metavar="ENV", help="the CloudBase environment id the function runs in (sets TCB_ENV and "
+        "SCF_NAMESPACE; default: envId of config.json)")
     parser.set_defaults(func=run)
 
 

@@ -63,10 +63,12 @@ class Built(NamedTuple):
 
 def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("function", metavar="NAME|DIR", help="a function named in config.json, or a function folder")
-    parser.add_argument("-o", "--output", metavar="ZIP", help="where to write the zip (default dist/<name>.zip)")
-    parser.add_argument("--vendor-dir", metavar="DIR", help="use this already-installed dependency folder instead of running pip")
-    parser.add_argument("--no-deps", action="store_true", help="do not vendor any dependency (e.g. they come from a layer)")
-    parser.add_argument("--no-compile", action="store_true", help="do not add byte-compiled files even when this Python is the runtime's")
+    parser.add_argument("-o", "--output", metavar="ZIP", help="where to write the zip (default dist/NAME.zip in the project)")
+    parser.add_argument("--vendor-dir", metavar="DIR", help="take the dependencies from this folder (made with pip install --target) "
+        "instead of running pip")
+    parser.add_argument("--no-deps", action="store_true", help="pack no dependency at all (when a layer provides requests and the rest)")
+    parser.add_argument("--no-compile", action="store_true", help="pack no .pyc files (by default they are added when this Python matches "
+        "the runtime, for a faster cold start)")
     parser.add_argument(
         "--whole-cloudfn", action="store_true",
         help="pack all of cloudfn (emulator, CLI and tools too) instead of the runtime part the function's imports need",

@@ -30,11 +30,7 @@ DEFAULT_TIMEOUT = 10
 # Placeholders the emulator accepts: its test carrier and test account.
 _SAMPLES = {"delivery_id": "TEST", "biz_id": "test_biz_id", "openid": "OPENID", "order_id": "order-0001", "waybill_id": "WAYBILL"}
 
-EXAMPLE = """\
-examples:
-  cloudfn new trackOrder --api logistics.getPath --api logistics.getOrder
-  cloudfn new trackOrderAsync --api logistics.getPath --async
-  cloudfn invoke trackOrder          # sends functions/trackOrder/event.json"""
+
 
 
 class ScaffoldError(Exception):
@@ -42,8 +38,6 @@ class ScaffoldError(Exception):
 
 
 def register(parser: argparse.ArgumentParser) -> None:
-    parser.epilog = EXAMPLE
-    parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.add_argument("name", metavar="NAME", help="the new function's name: a letter, then letters, digits, - or _ (up to 60)")
     parser.add_argument(
         "--api", action="append", default=[], metavar="API",
