@@ -189,3 +189,13 @@ def test_the_closure_never_reaches_development_modules() -> None:
         modules = lean.needed_modules(roots)
         assert "cloudfn.core" in modules and "cloudfn.transports.https" in modules
         assert not [m for m in modules if m.startswith(("cloudfn.emulator", "cloudfn.runtime", "cloudfn.cli", "cloudfn.diff", "cloudfn.codegen"))]
+
+
+def test_a_lazy_package_init_is_followed(tmp_path: Path) -> None:
+    """cloudfn's __init__ may load its names on first use (PEP 562): literal import_module names and TYPE_CHECKING imports count."""
+    init = tmp_path / "__init__.py"
+    init.write_text(
+        "import importlib\nfrom typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from .result import Result\n"
+        "def __getattr__(name):\n    return importlib.import_module('.spec', __name__)\n"
+    )
+    assert {"cloudfn.result", "cloudfn.spec"} <= lean._imports("cloudfn", str(init))

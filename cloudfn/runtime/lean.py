@@ -1,17 +1,21 @@
 """Which files of the ``cloudfn`` package a function's zip carries: its runtime part only.
 
-The SDK (``import cloudfn``) is always packed. From there the ``cloudfn`` modules are
-followed through their imports (read with :mod:`ast`, including imports inside functions,
-which load transports and token stores on first use), and so are the ``cloudfn`` modules
-the function's own sources import (:func:`cloudfn.runtime.sources.cloudfn_imports`):
-``cloudfn.aio`` and ``cloudfn.events`` are packed only for a function that imports them.
-A needed module of a subpackage brings the whole subpackage (``cloudfn.transports`` picks
-its modules by name at run time). Data files: the model (``data/logistics.json``).
+The SDK is always packed: ``import cloudfn`` and its call path (core, config, errors,
+transports, tokens; named in :data:`ALWAYS` because cloudfn's ``__init__`` may load them
+lazily). From there the ``cloudfn`` modules are followed through their imports, read with
+:mod:`ast`: ``import``/``from`` statements at any depth (inside functions too, which load
+transports and token stores on first use, and under ``if TYPE_CHECKING``) and
+``importlib.import_module`` of a literal name. The ``cloudfn`` modules the function's own sources
+import (:func:`cloudfn.runtime.sources.cloudfn_imports`) are roots too: ``cloudfn.aio`` and
+``cloudfn.events`` are packed only for a function that imports them. A needed module of a
+subpackage brings the whole subpackage (``cloudfn.transports`` picks its modules by name at run
+time). Data files: the model (``data/logistics.json``).
 
 What is never reached is left out: the emulator, the CLI, ``cloudfn.runtime`` (packaging,
 invoke, deploy), diff, codegen, the quickstart, the diff corpus, the Node script and the typed
 stubs. ``cloudfn package --whole-cloudfn`` packs the whole package instead (for a function
-that imports cloudfn modules in a way the scan cannot see, e.g. ``importlib.import_module``).
+that imports cloudfn modules in a way the scan cannot see, e.g. ``importlib.import_module``
+of a computed name).
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ PACKAGE = "cloudfn"
 ROOT = os.path.dirname(os.path.abspath(cloudfn.__file__))
 RUNTIME_DATA = ("data/logistics.json",)
 OPTIONAL_PARTS = ("aio", "events")  # packed only for a function that imports them
+# The call path, always packed: cloudfn's __init__ may load it lazily (PEP 562) where the scan cannot follow.
+ALWAYS = ("cloudfn.core", "cloudfn.config", "cloudfn.errors", "cloudfn.transports", "cloudfn.tokens")
 
 
 def module_path(name: str) -> Optional[str]:
@@ -62,7 +68,16 @@ def _imports(name: str, path: str) -> Set[str]:
                 module = node.module or ""
             found.add(module)
             found.update(f"{module}.{a.name}" for a in node.names)  # "from . import spec" names a module
+        elif isinstance(node, ast.Call) and _calls_import_module(node) and node.args and isinstance(node.args[0], ast.Constant):
+            name_arg = node.args[0].value
+            if isinstance(name_arg, str):  # importlib.import_module(".core", __name__) / ("cloudfn.events")
+                found.add(here + name_arg if name_arg.startswith(".") else name_arg)
     return {m for m in found if m.split(".")[0] == PACKAGE}
+
+
+def _calls_import_module(node: ast.Call) -> bool:
+    func = node.func
+    return (isinstance(func, ast.Attribute) and func.attr == "import_module") or (isinstance(func, ast.Name) and func.id == "import_module")
 
 
 def _parents(name: str) -> List[str]:
@@ -77,7 +92,7 @@ def _subpackage_members(package: str) -> List[str]:
 
 def needed_modules(roots: Iterable[str]) -> Set[str]:
     """The closure of ``cloudfn`` (always) and ``roots`` over their imports."""
-    todo = [PACKAGE, *roots]
+    todo = [PACKAGE, *ALWAYS, *roots]
     seen: Set[str] = set()
     while todo:
         name = todo.pop()
