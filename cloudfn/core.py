@@ -27,6 +27,7 @@ from .errors import (
     fail_msg,
 )
 from .names import did_you_mean
+from .permission_hint import no_permission_message, platform_error_message
 from .result import Result
 from .tokens import DEFAULT_STORE, MemoryTokenStore, TokenStore
 from .transports import Request, Response, Transport, load
@@ -93,7 +94,7 @@ class Client:
         permissions = self.config.permissions
         if permissions is not None and api not in permissions:
             # As the platform answers a function whose config.json does not list the API.
-            raise CloudSDKError(OPENAPI_NO_PERMISSION, f"system error: error code: {OPENAPI_NO_PERMISSION}")
+            raise CloudSDKError(OPENAPI_NO_PERMISSION, no_permission_message(api))
 
         if data is None:
             data = {}
@@ -169,7 +170,7 @@ def shape_result(response: Response, display: str, convert_case: bool) -> Result
     ``binary_response`` (else -601001). Server text in an errMsg is redacted.
     """
     if response.error_code:
-        raise CloudSDKError(response.error_code, f"system error: error code: {response.error_code}")
+        raise CloudSDKError(response.error_code, platform_error_message(response.error_code, display))
     status = response.status
     if status >= 500:
         raise _server_error(response, WX_SYSTEM_ERROR, display, f"wechat server error: HTTP {status}: ")

@@ -14,6 +14,7 @@ import cloudfn.aio as cloud
 from cloudfn.diff import normalise
 from cloudfn.emulator import Emulator, running
 from cloudfn.emulator.testing import order_body
+from cloudfn.permission_hint import no_permission_message
 from cloudfn.tokens import MemoryTokenStore
 
 TRANSPORTS = ("https", "cloudbase", "cloudcall")
@@ -157,7 +158,7 @@ def test_function_token_outside_its_permissions_is_denied_through_the_gateway(em
 
     allowed, denied = asyncio.run(calls())
     assert allowed["errCode"] == 0
-    assert denied.to_dict() == {"errCode": -604101, "errMsg": "system error: error code: -604101"}
+    assert denied.to_dict() == {"errCode": -604101, "errMsg": no_permission_message("logistics.getAllAccount")}
     assert "getAllAccount" not in emu.calls
 
 

@@ -19,6 +19,7 @@ from cloudfn.config import resolve
 from cloudfn.emulator import Emulator, running
 from cloudfn.emulator.gateway import parse_multipart
 from cloudfn.pb import CommApiData
+from cloudfn.permission_hint import no_permission_message
 from cloudfn.transports.cloudcall import CloudcallTransport, gateway_url
 
 SECRET_ID = "AKIDcloudcalltest"
@@ -75,8 +76,9 @@ def test_token_outside_its_permissions_raises_604101(emu: Emulator, monkeypatch:
     init_cloudcall(emu, monkeypatch, token=mint(emu, ["logistics.getPath"]))
     with pytest.raises(CloudSDKError) as info:
         cloud.openapi.logistics.getAllAccount()
-    assert (info.value.errCode, info.value.errMsg) == (-604101, "system error: error code: -604101")
-    assert str(info.value) == "errCode: -604101 function has no permission to call this API | errMsg: system error: error code: -604101"
+    assert (info.value.errCode, info.value.errMsg) == (-604101, no_permission_message("logistics.getAllAccount"))
+    denied = no_permission_message("logistics.getAllAccount")
+    assert str(info.value) == "errCode: -604101 function has no permission to call this API | errMsg: " + denied
 
 
 def test_strict_emulator_rejects_an_anonymous_cloud_call(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -8,6 +8,7 @@ import pytest
 
 import cloudfn as cloud
 from cloudfn import CloudSDKError
+from cloudfn.permission_hint import no_permission_message
 from tests.stub_server import Reply, StubWeChat
 
 PATH = "/cgi-bin/express/business/path/get"
@@ -152,7 +153,7 @@ def test_permission_list_blocks_unlisted_api_before_sending(stub: StubWeChat, mo
     cloud.openapi.logistics.getPath(ARGS)
     with pytest.raises(CloudSDKError) as info:
         cloud.openapi.logistics.addOrder({})
-    assert (info.value.errCode, info.value.errMsg) == (-604101, "system error: error code: -604101")
+    assert (info.value.errCode, info.value.errMsg) == (-604101, no_permission_message("logistics.addOrder"))
     assert [c.path for c in stub.api_calls()] == [PATH]
 
 

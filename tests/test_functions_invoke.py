@@ -18,6 +18,7 @@ import pytest
 
 from cloudfn import spec
 from cloudfn.emulator.testing import order_body
+from cloudfn.permission_hint import no_permission_message
 from tests.functions_support import FUNCTIONS, base_env, cli, emulator_env, invoke, write_function, write_project
 
 # --------------------------------------------------------------------------- seeds
@@ -132,7 +133,7 @@ def test_api_missing_from_config_json_fails_with_604101(cloudfn_emulator: Any, t
     env = emulator_env(cloudfn_emulator)
     code, out, err = invoke(str(fn), {"action": "getPath", "data": {"orderId": "o", "deliveryId": "TEST", "waybillId": "w"}}, env=env)
     assert code == 0, err
-    assert out == {"errCode": -604101, "errMsg": "system error: error code: -604101"}
+    assert out == {"errCode": -604101, "errMsg": no_permission_message("logistics.getPath")}
     code, out, err = invoke(str(fn), {"action": "getAllDelivery"}, env=env)
     assert out["errCode"] == 0, out
 

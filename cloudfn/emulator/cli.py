@@ -16,29 +16,37 @@ _LOOPBACK = ("127.0.0.1", "localhost", "::1")
 def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1; anything else is reachable from outside)")
     parser.add_argument("--port", type=int, default=8765, help="port (default 8765; 0 picks a free one and prints it)")
-    parser.add_argument("--data", default=DEFAULT_DATA, help=f"SQLite data file (default {DEFAULT_DATA}; ':memory:' for a throwaway run)")
+    parser.add_argument("--data", default=DEFAULT_DATA, help=f"SQLite file that keeps accounts, printers and orders between runs (default "
+                        f"{DEFAULT_DATA}; ':memory:' forgets them on exit)")
     parser.add_argument("--appid", help="the emulated mini program's appid (default: WX_APPID, else the demo appid)")
     parser.add_argument("--secret", help="its app secret (default: WX_APPSECRET, else the demo secret)")
-    parser.add_argument("--cloudbase-token", help="accept this value as cloudbase_access_token")
-    parser.add_argument("--token-ttl", type=int, default=7200, help="access token lifetime in seconds (default 7200)")
-    parser.add_argument("--strict", action="store_true", help="strict mode (for extensions that support it)")
-    parser.add_argument("--push-url", help="message-push URL for path events")
-    parser.add_argument("--push-token", help="message-push Token (signature)")
-    parser.add_argument("--push-aes-key", help="EncodingAESKey: push in safe (encrypted) mode")
-    parser.add_argument("--push-format", choices=("json", "xml"), default="json", help="push body format (default json)")
-    parser.add_argument("--provider-url", help="carrier (provider) endpoint that answers add_waybill, cancel_waybill, ...")
+    parser.add_argument("--cloudbase-token", help="also accept this value as an access token (the cloudbase_access_token the cloudbase "
+                        "transport sends)")
+    parser.add_argument("--token-ttl", type=int, default=7200, help="how long an issued access token stays valid, in seconds (default 7200, "
+                        "as WeChat)")
+    parser.add_argument("--strict", action="store_true", help="behave like the real cloud-call gateway (POST /admin): refuse a call that "
+                        "carries no function token with -604104, "
+                        "as from outside a deployed function; also accept --cloudbase-token as wxCloudbaseAccesstoken")
+    parser.add_argument("--push-url", help="your server's message-push URL: waybill path updates are pushed there, as WeChat does")
+    parser.add_argument("--push-token", help="the Token set for message push: each push is signed with it")
+    parser.add_argument("--push-aes-key", help="the EncodingAESKey set for message push: pushes are encrypted with it (safe mode)")
+    parser.add_argument("--push-format", choices=("json", "xml"), default="json", help="send pushes as JSON or XML (default json)")
+    parser.add_argument("--provider-url", help="URL of your carrier (provider) service, or SF=url,ZTO=url per carrier: add_waybill, cancel_waybill, "
+                        "check_biz and get_quota are sent there, signed as WeChat does")
     parser.add_argument("--app", action="append", default=[], metavar="APPID:SECRET",
                         help="another mini program to serve (repeatable); the first app is the default one")
     parser.add_argument("--push-retries", type=int, help="retries of a failed push (default: CLOUDFN_PUSH_RETRIES, else 3)")
     parser.add_argument("--push-backoff", type=float, help="first retry delay in seconds, doubling (default: CLOUDFN_PUSH_BACKOFF, else 0.5)")
     parser.add_argument("--push-timeout", type=float, help="seconds per push attempt (default: CLOUDFN_PUSH_TIMEOUT, else 5)")
-    parser.add_argument("--max-events", type=int, default=1000, help="events kept in the record (default 1000)")
-    parser.add_argument("--max-connections", type=int, default=256, help="open connections at most (default 256; more get 503)")
+    parser.add_argument("--max-events", type=int, default=1000, help="how many recorded events (pushes and their outcomes) to keep for GET "
+                        "/_emulator/events; the oldest go first (default 1000)")
+    parser.add_argument("--max-connections", type=int, default=256, help="most connections served at once (default 256; more are answered 503)")
     parser.add_argument("--allow-host", action="append", default=[], metavar="NAME",
                         help="also accept this Host name (a proxy or port-forward in front of the emulator)")
-    parser.add_argument("--auto-advance", type=float, metavar="SECONDS", help="move every open waybill one step per SECONDS")
-    parser.add_argument("--failure-share", type=float, default=0.0, help="share of auto-advanced waybills that fail (0-1)")
-    parser.add_argument("--seed", metavar="FILE", help="start from this snapshot (GET /_emulator/state)")
+    parser.add_argument("--auto-advance", type=float, metavar="SECONDS", help="move every open waybill one step along its delivery path "
+                        "every SECONDS (off by default)")
+    parser.add_argument("--failure-share", type=float, default=0.0, help="fraction (0-1) of auto-advanced waybills whose delivery fails (default 0)")
+    parser.add_argument("--seed", metavar="FILE", help="start from a saved state (a file saved from GET /_emulator/state)")
     parser.set_defaults(func=run)
 
 

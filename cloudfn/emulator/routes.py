@@ -41,6 +41,19 @@ def _json_body(req: EmuRequest) -> Any:
         raise ValueError("request body is not valid JSON") from None
 
 
+INDEX = {"emulator": "cloudfn WeChat logistics emulator", "health": "/_emulator/health", "console": "/_emulator/ui",
+         "api": "/cgi-bin/express/...", "token": "/cgi-bin/token"}  # fmt: skip
+
+
+def _index(req: EmuRequest) -> Reply:
+    """``GET /``: where to go. A browser gets a page of links, anything else JSON."""
+    if "text/html" not in (req.headers.get("Accept") or ""):
+        return _admin(INDEX)
+    links = "".join(f'<li>{k}: <a href="{v}">{v}</a></li>' for k, v in INDEX.items() if v.startswith("/_"))
+    page = f"<!doctype html><meta charset=utf-8><title>cloudfn emulator</title><h1>{INDEX['emulator']}</h1><ul>{links}</ul>"
+    return Reply(200, {"Content-Type": "text/html; charset=utf-8"}, page.encode("utf-8"))
+
+
 def api_routes(pipeline: Pipeline, authenticate: Callable[[Dict[str, str]], str]) -> List[Route]:
     """GET and POST of every model path, through the pipeline."""
     routes: List[Route] = []
@@ -67,6 +80,7 @@ class Admin:
 
     def routes(self) -> List[Route]:
         return [
+            ("GET", "/", _index),
             ("GET", "/_emulator/health", lambda req: _admin({"ok": True})),
             ("POST", "/_emulator/reset", self.reset),
             ("GET", "/_emulator/orders", self.orders),

@@ -56,6 +56,21 @@ def _not_awaited(name: str, result: Any) -> int:
     return 1
 
 
+def _hint(module: Any, wanted: str) -> str:
+    """What to do when the handler is missing but a Node-style ``main`` (``exports.main``) is there."""
+    main = getattr(module, "main", None)
+    if wanted == "main" or not callable(main):
+        return ""
+    import inspect
+
+    if inspect.iscoroutinefunction(main):
+        return (
+            f"; it has an async def main (Node's exports.main): SCF calls {wanted}(event, context) synchronously, so add "
+            f"`{wanted} = cloud.handler(main)` with `import cloudfn.aio as cloud`"
+        )
+    return f"; it has a function main (Node's exports.main): rename it {wanted}, or add `{wanted} = main`"
+
+
 def main() -> int:
     request: Dict[str, Any] = json.loads(sys.stdin.buffer.read().decode("utf-8"))
     module_name, _, func_name = request["handler"].partition(".")
@@ -66,7 +81,7 @@ def main() -> int:
         module = importlib.import_module(module_name)
         handler = getattr(module, func_name, None)
         if not callable(handler):
-            print(f"handler {request['handler']!r}: {module_name}.py has no function {func_name!r}", file=sys.stderr)
+            print(f"handler {request['handler']!r}: {module_name}.py has no function {func_name!r}{_hint(module, func_name)}", file=sys.stderr)
             return 1
         result = handler(request["event"], Context(request["context"]))
         if hasattr(type(result), "__await__"):

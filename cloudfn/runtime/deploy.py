@@ -28,6 +28,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional
 from ..config import environment
 from . import manifest, package
 from .manifest import Function, ManifestError
+from .sources import permission_warnings
 
 DEFAULT_POLL_INTERVAL = 2.0
 DEFAULT_WAIT = 300.0
@@ -40,13 +41,17 @@ class DeployError(Exception):
 
 def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("function", metavar="NAME", help="a function named in config.json (or a function folder)")
-    parser.add_argument("--env", dest="env_id", metavar="ENV", help="CloudBase env id = SCF namespace (default: envId of config.json)")
-    parser.add_argument("--region", help="Tencent Cloud region (default: region of config.json)")
-    parser.add_argument("--endpoint", metavar="URL", help="API endpoint, http(s)://host[:port] (default https://scf.tencentcloudapi.com)")
+    parser.add_argument("--env", dest="env_id", metavar="ENV", help="the CloudBase environment id to deploy to, which is the SCF namespace "
+        "(default: envId of config.json)")
+    parser.add_argument("--region", help="the Tencent Cloud region, e.g. ap-shanghai (default: region of config.json)")
+    parser.add_argument("--endpoint", metavar="URL", help="the SCF API address, http(s)://host[:port] (default "
+        "https://scf.tencentcloudapi.com; change it only for a test server)")
     parser.add_argument("--zip", metavar="FILE", help="deploy this zip instead of packaging the function now")
-    parser.add_argument("--vendor-dir", metavar="DIR", help="as for cloudfn package")
-    parser.add_argument("--poll-interval", type=float, default=DEFAULT_POLL_INTERVAL, metavar="S", help="seconds between status polls")
-    parser.add_argument("--wait", type=float, default=DEFAULT_WAIT, metavar="S", help="give up waiting for Active after S seconds")
+    parser.add_argument("--vendor-dir", metavar="DIR", help="take the dependencies from this folder (made with pip install --target) "
+        "instead of running pip")
+    parser.add_argument("--poll-interval", type=float, default=DEFAULT_POLL_INTERVAL, metavar="S", help="seconds between checks of the "
+        "function's status while it is being deployed")
+    parser.add_argument("--wait", type=float, default=DEFAULT_WAIT, metavar="S", help="give up if the function is not Active after S seconds")
     parser.set_defaults(func=run)
 
 
@@ -68,6 +73,8 @@ def run(args: argparse.Namespace) -> int:
             _progress(f"packaging {fn.name} ({fn.runtime}, handler {fn.handler})")
             built = package.build(project, fn, vendor_dir=args.vendor_dir)
             package.report_skipped(built, "deploy")
+            for line in permission_warnings(fn):
+                print(f"deploy: warning: {line}", file=sys.stderr)
             data = built.data
         _progress(f"package {len(data)} bytes; deploying to namespace {env_id} in {region}")
         client = make_client(credential, region, args.endpoint)

@@ -28,6 +28,9 @@ from typing import Any, Dict, List, Mapping, Optional, Tuple
 from ..config import environment
 from . import manifest
 from .manifest import Function, ManifestError, Project
+from .sources import permission_warnings
+
+EVENT_FILE = "event.json"  # the function's sample event, sent when none is given (cloudfn new writes one)
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
@@ -50,13 +53,16 @@ _CHILD = (
 def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("function", metavar="NAME|DIR", help="a function named in config.json, or a function folder")
     source = parser.add_mutually_exclusive_group()
-    source.add_argument("--event", metavar="JSON", help="the event, as JSON (default {})")
-    source.add_argument("--event-file", metavar="FILE", help="read the event from FILE ('-' for stdin)")
-    parser.add_argument("--openid", help="caller's OPENID for cloud.getWXContext() (WX_OPENID)")
-    parser.add_argument("--appid", help="caller's APPID (WX_APPID; in CloudBase this is also the app the function calls for)")
-    parser.add_argument("--unionid", help="caller's UNIONID (WX_UNIONID)")
-    parser.add_argument("--timeout", type=float, metavar="S", help="override the function's timeout, in seconds")
-    parser.add_argument("--env", dest="env_id", metavar="ENV", help="env id (TCB_ENV / SCF_NAMESPACE); default: envId of config.json")
+    source.add_argument("--event", metavar="JSON", help="the event passed to main_handler, as JSON text (default: the function's event.json "
+        "if it has one, else {})")
+    source.add_argument("--event-file", metavar="FILE", help="read the event from a JSON file ('-' reads standard input)")
+    parser.add_argument("--openid", help="the calling user's OPENID, as cloud.getWXContext() returns it (sets WX_OPENID)")
+    parser.add_argument("--appid", help="the calling mini program's APPID (sets WX_APPID; in CloudBase it is also the app the open API "
+        "calls act for)")
+    parser.add_argument("--unionid", help="the calling user's UNIONID (sets WX_UNIONID)")
+    parser.add_argument("--timeout", type=float, metavar="S", help="stop the function after S seconds (default: its timeout in config.json)")
+    parser.add_argument("--env", dest="env_id", metavar="ENV", help="the CloudBase environment id the function runs in (sets TCB_ENV and "
+        "SCF_NAMESPACE; default: envId of config.json)")
     parser.set_defaults(func=run)
 
 
@@ -64,10 +70,12 @@ def run(args: argparse.Namespace) -> int:
     try:
         project = manifest.find()
         fn = project.function(args.function)
-        event = _read_event(args)
+        event = _read_event(args, fn)
     except (ManifestError, ValueError) as e:
         print(f"cloudfn invoke: {e}", file=sys.stderr)
         return EXIT_USAGE
+    for line in permission_warnings(fn):
+        print(f"cloudfn invoke: warning: {line}", file=sys.stderr)
     timeout = args.timeout if args.timeout is not None else float(fn.timeout)
     if timeout <= 0:
         print("cloudfn invoke: --timeout must be positive", file=sys.stderr)
@@ -81,7 +89,11 @@ def run(args: argparse.Namespace) -> int:
     return code
 
 
-def _read_event(args: argparse.Namespace) -> Any:
+def _read_event(args: argparse.Namespace, fn: Function) -> Any:
+    sample = os.path.join(fn.directory, EVENT_FILE)
+    if not args.event_file and args.event is None and os.path.isfile(sample):
+        args.event_file = sample
+        print(f"cloudfn invoke: event from {os.path.relpath(sample)}", file=sys.stderr)
     if args.event_file:
         if args.event_file == "-":
             text = sys.stdin.read()

@@ -23,6 +23,8 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
+from .suggest import nearest
+
 MANIFEST = "config.json"
 DEFAULT_FUNCTION_ROOT = "functions"
 DEFAULT_REGION = "ap-shanghai"
@@ -116,8 +118,18 @@ class Project:
             if not os.path.isdir(directory):
                 listed = ", ".join(self.entries) or "none"
                 where = self.manifest_path or self.root
-                raise ManifestError(f"unknown function {name!r}: no folder {directory} (functions listed in {where}: {listed})")
+                close = None if name in self.entries else nearest(name, [*self.entries, *self._folders()])  # listed: the folder is missing
+                hint = f" (did you mean {close!r}?)" if close else ""
+                raise ManifestError(f"unknown function {name!r}{hint}: no folder {directory} (functions listed in {where}: {listed})")
         return _resolve(name, directory, entry, listed=bool(entry))
+
+    def _folders(self) -> List[str]:
+        """Function folders under functionRoot (those with an ``index.py`` or a ``config.json``)."""
+        try:
+            names = sorted(os.listdir(self.functions_dir))
+        except OSError:
+            return []
+        return [n for n in names if any(os.path.isfile(os.path.join(self.functions_dir, n, f)) for f in ("index.py", MANIFEST))]
 
 
 def is_manifest(data: Any) -> bool:
@@ -232,6 +244,9 @@ def _check_known_api(api: str, where: str) -> None:
 
     namespace, _, name = api.partition(".")
     if namespace == spec.model()["namespace"] and spec.method(name) is None:
+        close = nearest(name, spec.methods())
+        if close:
+            raise ManifestError(f"{where} names an unknown open API {api!r}: did you mean {namespace + '.' + close!r}?")
         raise ManifestError(f"{where} names an unknown open API {api!r} (known: {', '.join(sorted(spec.methods()))})")
 
 

@@ -1,7 +1,8 @@
 """``cloudfn package NAME|DIR -o out.zip``: a deployable SCF zip, byte for byte reproducible.
 
 Contents: the function folder (``index.py`` at the root, ``config.json``, its other
-files), the ``cloudfn`` package, and the runtime dependencies (``requests``,
+files), the runtime part of the ``cloudfn`` package (:mod:`cloudfn.runtime.lean`; all of it with
+``--whole-cloudfn``), and the runtime dependencies (``requests``,
 ``python-dotenv`` plus the function's ``requirements.txt``) vendored with pip for the
 function's declared runtime and checked against its ``Requires-Python``
 (:mod:`cloudfn.runtime.vendoring`): SCF installs no Python dependencies online. What of the
@@ -25,9 +26,10 @@ import sys
 import zipfile
 from typing import Dict, Iterable, List, NamedTuple, Optional, Tuple
 
-from . import bytecode, manifest, vendoring
+from . import bytecode, lean, manifest, vendoring
 from .manifest import Function, ManifestError, Project
 from .selection import SelectionError, select
+from .sources import cloudfn_imports, permission_warnings
 
 RUNTIME_DEPS = vendoring.RUNTIME_DEPS
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
@@ -55,14 +57,22 @@ class Built(NamedTuple):
     secrets: List[Tuple[str, str]]  # function-folder files skipped as secret: (name, why)
     ignored: int  # function-folder files excluded by .cloudfnignore
     compiled: int  # .pyc files added
+    sdk_files: int = 0  # files of the cloudfn package packed
+    sdk: str = "runtime part"  # which part of cloudfn: "runtime part", "runtime part with aio", "whole package"
 
 
 def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("function", metavar="NAME|DIR", help="a function named in config.json, or a function folder")
-    parser.add_argument("-o", "--output", metavar="ZIP", help="where to write the zip (default dist/<name>.zip)")
-    parser.add_argument("--vendor-dir", metavar="DIR", help="use this already-installed dependency folder instead of running pip")
-    parser.add_argument("--no-deps", action="store_true", help="do not vendor any dependency (e.g. they come from a layer)")
-    parser.add_argument("--no-compile", action="store_true", help="do not add byte-compiled files even when this Python is the runtime's")
+    parser.add_argument("-o", "--output", metavar="ZIP", help="where to write the zip (default dist/NAME.zip in the project)")
+    parser.add_argument("--vendor-dir", metavar="DIR", help="take the dependencies from this folder (made with pip install --target) "
+        "instead of running pip")
+    parser.add_argument("--no-deps", action="store_true", help="pack no dependency at all (when a layer provides requests and the rest)")
+    parser.add_argument("--no-compile", action="store_true", help="pack no .pyc files (by default they are added when this Python matches "
+        "the runtime, for a faster cold start)")
+    parser.add_argument(
+        "--whole-cloudfn", action="store_true",
+        help="pack all of cloudfn (emulator, CLI and tools too) instead of the runtime part the function's imports need",
+    )  # fmt: skip
     parser.set_defaults(func=run)
 
 
@@ -70,10 +80,12 @@ def run(args: argparse.Namespace) -> int:
     try:
         project = manifest.find()
         fn = project.function(args.function)
-        built = build(project, fn, vendor_dir=args.vendor_dir, no_deps=args.no_deps, compile=not args.no_compile)
+        built = build(project, fn, vendor_dir=args.vendor_dir, no_deps=args.no_deps, compile=not args.no_compile, whole=args.whole_cloudfn)
     except (ManifestError, PackageError) as e:
         print(f"cloudfn package: {e}", file=sys.stderr)
         return 2
+    for line in permission_warnings(fn):
+        print(f"cloudfn package: warning: {line}", file=sys.stderr)
     out = args.output or os.path.join(project.root, "dist", f"{fn.name}.zip")
     os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
     with open(out, "wb") as f:
@@ -92,11 +104,12 @@ def report_skipped(built: Built, prefix: str) -> None:
 
 
 def summary(built: Built) -> str:
-    """``N bytes (X MB), C files, Y MB unzipped, S skipped as secret, I ignored by .cloudfnignore``."""
+    """``N bytes (X MB), C files, Y MB unzipped, ..., I ignored by .cloudfnignore; cloudfn: K files (runtime part)``."""
     size = len(built.data)
     return (
         f"{size} bytes ({_mb(size)}), {built.files} files, {_mb(built.unzipped)} unzipped, "
-        f"{built.compiled} byte-compiled, {len(built.secrets)} skipped as secret, {built.ignored} ignored by .cloudfnignore"
+        f"{built.compiled} byte-compiled, {len(built.secrets)} skipped as secret, {built.ignored} ignored by .cloudfnignore; "
+        f"cloudfn: {built.sdk_files} files ({built.sdk})"
     )
 
 
@@ -113,10 +126,10 @@ def limits(size: int, unzipped: int) -> List[str]:
     return found
 
 
-def build(project: Project, fn: Function, vendor_dir: Optional[str] = None, no_deps: bool = False, compile: bool = True) -> Built:
-    """The zip of ``fn`` and what went into it."""
-    import cloudfn
-
+def build(
+    project: Project, fn: Function, vendor_dir: Optional[str] = None, no_deps: bool = False, compile: bool = True, whole: bool = False
+) -> Built:
+    """The zip of ``fn`` and what went into it: with ``whole``, all of cloudfn, else its runtime part (:mod:`.lean`)."""
     try:
         chosen = select(fn.directory, project.root)
     except SelectionError as e:
@@ -124,7 +137,9 @@ def build(project: Project, fn: Function, vendor_dir: Optional[str] = None, no_d
     files: Dict[str, str] = dict(chosen.files)  # archive name -> source path; first source wins
     if not any(name == fn.handler_module + ".py" or name.startswith(fn.handler_module + "/") for name in files):
         raise PackageError(f"{fn.directory}: handler module {fn.handler_module}.py is missing")
-    _add_tree(files, os.path.dirname(os.path.abspath(cloudfn.__file__)), "cloudfn/", _SKIP_DIRS)
+    sdk, sdk_kind = _sdk_files(fn, whole)
+    for arc, path in sdk.items():
+        files.setdefault(arc, path)
     if not no_deps and fn.install_dependency:
         vendor = vendor_dir or os.environ.get("CLOUDFN_VENDOR_DIR") or vendored(project, fn)
         if not os.path.isdir(vendor):
@@ -136,7 +151,18 @@ def build(project: Project, fn: Function, vendor_dir: Optional[str] = None, no_d
         _add_tree(files, vendor, "", _VENDOR_SKIP_DIRS)
     pyc = bytecode.compile_sources(files) if compile and bytecode.matches(fn.python_version) else {}
     data, count, unzipped = _zip(files, pyc)
-    return Built(data, count, unzipped, chosen.secrets, chosen.ignored, len(pyc))
+    return Built(data, count, unzipped, chosen.secrets, chosen.ignored, len(pyc), len(sdk), sdk_kind)
+
+
+def _sdk_files(fn: Function, whole: bool) -> Tuple[Dict[str, str], str]:
+    """The cloudfn files to pack (archive name -> path) and a few words saying which part."""
+    if whole:
+        files: Dict[str, str] = {}
+        _add_tree(files, lean.ROOT, "cloudfn/", _SKIP_DIRS)
+        return files, "whole package"
+    imports = cloudfn_imports(fn.directory)
+    extras = [p for p in lean.OPTIONAL_PARTS if any(i == f"cloudfn.{p}" or i.startswith(f"cloudfn.{p}.") for i in imports)]
+    return lean.runtime_files(imports), "runtime part" + (f" with {', '.join(extras)}" if extras else "")
 
 
 def dependencies(fn: Function) -> List[str]:

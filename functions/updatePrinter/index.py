@@ -5,11 +5,13 @@
 #   exports.main = async (event, context) => {
 #     try {
 #       const result = await cloud.openapi.logistics.updatePrinter({
-#           openid: 'oJ4v0wRAfiXcnIbM3SgGEUkTw3Qw',
-#           updateType: 'bind'
-#         })
+#         openid: 'oJ4v0wRAfiXcnIbM3SgGEUkTw3Qw',
+#         updateType: 'bind'
+#       })
+#       console.log(result)
 #       return result
 #     } catch (err) {
+#       console.log(err)
 #       return err
 #     }
 #   }
@@ -24,6 +26,8 @@ def main_handler(event, context):
             "openid": 'oJ4v0wRAfiXcnIbM3SgGEUkTw3Qw',
             "updateType": 'bind'
         })
+        print(result)
         return result
     except cloud.CloudSDKError as err:
+        print(err)
         return err.to_dict()
