@@ -152,4 +152,4 @@ def test_the_site_builds_strictly(tmp_path: Path) -> None:
         timeout=300,
     )
     assert done.returncode == 0, done.stderr
-    assert "dist/&lt;name&gt;.zip" in (tmp_path / "site" / "reference" / "cli" / "index.html").read_text(encoding="utf-8")
+    assert "default dist/NAME.zip in the project" in (tmp_path / "site" / "reference" / "cli" / "index.html").read_text(encoding="utf-8")
