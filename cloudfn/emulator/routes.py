@@ -66,7 +66,9 @@ class Admin:
         return self.emu.started()
 
     def routes(self) -> List[Route]:
-        return [
+        from .console import routes as console_routes
+
+        return console_routes(self.emu) + [
             ("GET", "/_emulator/health", lambda req: _admin({"ok": True})),
             ("POST", "/_emulator/reset", self.reset),
             ("GET", "/_emulator/orders", self.orders),
@@ -87,7 +89,7 @@ class Admin:
 
     def token(self, req: EmuRequest) -> Reply:
         parts = self.parts
-        return _reply(parts.pipeline.token("token", lambda: parts.credentials.token(req.query), req.query.get("appid")))
+        return _reply(parts.pipeline.token("token", lambda: parts.credentials.token(req.query), req.query.get("appid"), dict(req.query)))
 
     def stable_token(self, req: EmuRequest) -> Reply:
         parts = self.parts
@@ -96,7 +98,7 @@ class Admin:
         except WeChatError:
             body = {}
         appid = body.get("appid") if isinstance(body.get("appid"), str) else None
-        return _reply(parts.pipeline.token("stable_token", lambda: parts.credentials.stable_token(body_object(req.body)), appid))
+        return _reply(parts.pipeline.token("stable_token", lambda: parts.credentials.stable_token(body_object(req.body)), appid, body or None))
 
     def reset(self, req: EmuRequest) -> Reply:
         self.emu.reset()
