@@ -129,6 +129,10 @@ class Pipeline:
             refused = exc
         injected = self._front(name, appid, entry)
         if injected is not None:
+            try:
+                entry["request"] = body()  # what was sent, for the call log
+            except WeChatError:
+                pass
             return injected
         try:
             if refused is not None:

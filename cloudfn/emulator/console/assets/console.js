@@ -43,8 +43,9 @@
   function outcomeTone(o) { return o === "delivered" || o === "answered" ? "ok" : o === "failed" ? "bad" : "warn"; }
   function table(caption, headers, rows, empty) {
     if (!rows.length) return h("p", { class: "empty" }, empty || "Nothing yet.");
+    for (const row of rows) [...row.children].forEach((td, i) => td.setAttribute("data-label", headers[i] || ""));
     return h("div", { class: "scroll", role: "region", "aria-label": caption, tabindex: "0" },
-      h("table", {},
+      h("table", { class: "stack" },
         h("caption", { class: "sr-only" }, caption),
         h("thead", {}, h("tr", {}, headers.map((x) => h("th", { scope: "col", class: /ms|Steps|Attempts|Quota|#/.test(x) ? "num" : null }, x)))),
         h("tbody", {}, rows)));
@@ -103,9 +104,9 @@
       clockEl.textContent = `Emulator clock ${fmt(c.now)}` + (c.offset ? ` (+${Math.round(c.offset)} s)` : "");
     } catch (e) { clockEl.textContent = "Emulator unreachable"; }
   }
+  function field(id, label, control) { return h("div", { class: "field" }, h("label", { for: id }, label), control); }
   function select(id, label, options, value, onchange) {
-    return h("label", { for: id }, label,
-      h("select", { id, onchange }, options.map(([v, t]) => h("option", { value: v, selected: v === value ? "selected" : null }, t))));
+    return field(id, label, h("select", { id, onchange }, options.map(([v, t]) => h("option", { value: v, selected: v === value ? "selected" : null }, t))));
   }
 
   // ------------------------------------------------------------------ Overview
@@ -154,9 +155,12 @@
     const count = h("p", { class: "muted", role: "status", "aria-live": "polite", id: "order-count" });
     const box = h("div", { id: "orders-table" });
     let debounce = null;
+    let sent = 0;
     const load = async () => {
+      const mine = ++sent;
       const q = new URLSearchParams(Object.entries(orderFilters).filter(([, v]) => v));
       const data = await api("GET", "/_emulator/orders/search?" + q.toString());
+      if (mine !== sent) return; // a newer search was sent meanwhile: its answer wins, whatever the order of arrival
       count.textContent = `${data.count} order(s)` + (data.count > data.orders.length ? `, showing the newest ${data.orders.length}` : "");
       update(box, data.orders, (rows) => table("Orders", ["Waybill id", "Order id", "App", "Carrier", "Status", "Steps", "Last step", "Created"],
         rows.map((r) => h("tr", {},
@@ -167,7 +171,7 @@
     };
     const set = (key) => (ev) => { orderFilters[key] = ev.target.value; clearTimeout(debounce); debounce = setTimeout(() => load().catch(fail), 150); };
     const form = h("form", { class: "filters", role: "search", "aria-label": "Filter orders", onsubmit: (ev) => { ev.preventDefault(); load().catch(fail); } },
-      h("label", { for: "f-q" }, "Order id or waybill id", h("input", { id: "f-q", type: "search", value: orderFilters.q, oninput: set("q"), placeholder: "part of an id" })),
+      field("f-q", "Order id or waybill id", h("input", { id: "f-q", type: "search", value: orderFilters.q, oninput: set("q"), placeholder: "part of an id" })),
       select("f-app", "App", [["", "All apps"]].concat(o.apps.map((a) => [a.appid, a.appid])), orderFilters.appid, set("appid")),
       select("f-carrier", "Carrier", [["", "All carriers"]].concat(o.carriers.map((c) => [c, c])), orderFilters.delivery_id, set("delivery_id")),
       select("f-status", "Status", [["", "Any status"]].concat(o.statuses.map((s) => [s, s])), orderFilters.status, set("status")),
@@ -206,11 +210,14 @@
       h("td", {}, a.error || ""))), "No attempt yet.");
   }
   function pushes(list) {
-    if (!list.length) return h("p", { class: "empty" }, "No push for this order (pushes need --push-url or --provider-url).");
-    return h("ol", { class: "plain pushes", "aria-label": "Pushes" }, list.map((e) => h("li", {},
-      h("strong", {}, e.event), ` #${e.id} — ${e.direction === "push" ? "to the business" : "to the carrier"} `,
-      badge(e.outcome, outcomeTone(e.outcome)), ` ${e.attempts.length} attempt(s) · ${fmt(e.created)}`,
-      attempts(e.attempts), h("details", { "data-id": "p" + e.id }, h("summary", {}, "Payload"), h("pre", { tabindex: "0" }, JSON.stringify(e.payload, null, 1))))));
+    return table("Pushes of this order", ["#", "Event", "To", "Outcome", "Attempts", "Last answer", "Time", "Details"], list.map((e) => {
+      const last = e.attempts[e.attempts.length - 1] || {};
+      return h("tr", {}, h("td", { class: "num" }, e.id), h("td", {}, e.event), h("td", {}, e.direction === "push" ? "business" : "carrier"),
+        h("td", {}, badge(e.outcome, outcomeTone(e.outcome))), h("td", { class: "num" }, e.attempts.length),
+        h("td", {}, last.error || (last.status ? `HTTP ${last.status}` : "—")), h("td", {}, fmt(e.created)),
+        h("td", {}, h("details", { "data-id": "p" + e.id }, h("summary", {}, "Attempts and payload"), attempts(e.attempts),
+          h("pre", { tabindex: "0" }, JSON.stringify(e.payload, null, 1)))));
+    }), "No push for this order (pushes need --push-url or --provider-url).");
   }
   async function pageOrder(waybill) {
     const url = "/_emulator/orders/detail?waybill_id=" + encodeURIComponent(waybill);
@@ -242,10 +249,12 @@
         advance("next", "Advance one step"), advance("delivered", "Advance to delivered"), advance("failed", "Advance to failed")),
       out,
       h("div", { class: "grid" }, person("Sender", d.sender), person("Receiver", d.receiver), cargo(d)),
-      h("h2", {}, "Path"), pathBox, h("h2", {}, "Pushes"), pushBox,
-      h("h2", {}, "Waybill label"),
-      h("p", { class: "muted" }, "As getOrder's printHtml renders it (sandboxed: the label cannot run scripts)."),
-      h("iframe", { class: "label", title: `Waybill label of ${d.waybill_id}`, sandbox: "", srcdoc: d.label_html }));
+      h("div", { class: "grid two" },
+        h("section", { "aria-labelledby": "h-path" }, h("h2", { id: "h-path" }, "Path"), pathBox),
+        h("section", { "aria-labelledby": "h-label" }, h("h2", { id: "h-label" }, "Waybill label"),
+          h("p", { class: "muted" }, "As getOrder's printHtml renders it (sandboxed: the label cannot run scripts)."),
+          h("iframe", { class: "label", title: `Waybill label of ${d.waybill_id}`, sandbox: "", srcdoc: d.label_html }))),
+      h("h2", {}, "Pushes"), pushBox);
     update(statusBox, d.status, (s) => badge(s, statusTone(s)));
     update(pathBox, d.path, timeline);
     update(pushBox, d.pushes, pushes);
@@ -326,7 +335,7 @@
   // ------------------------------------------------------------------ Actions
   function action(title, intro, fields, buttons) {
     const out = result();
-    const section = h("section", { class: "panel", "aria-labelledby": "h-" + title.replace(/\W+/g, "-") },
+    const section = h("section", { class: "panel" + (fields.length > 4 ? " wide" : ""), "aria-labelledby": "h-" + title.replace(/\W+/g, "-") },
       h("h2", { id: "h-" + title.replace(/\W+/g, "-") }, title), intro ? h("p", { class: "muted" }, intro) : "");
     const form = h("form", { class: "row", onsubmit: (ev) => ev.preventDefault() }, fields,
       buttons.map(([label, run, cls]) => h("button", { type: "button", class: cls || null, onclick: async (ev) => {
@@ -364,12 +373,14 @@
   async function pageActions() {
     const o = await overview(true);
     main.append(heading("Actions"));
+    const grid = h("div", { class: "actions" });
     const faultsBox = h("div", { id: "faults-table" });
     const loadFaults = async () => { const f = await api("GET", "/_emulator/faults"); update(faultsBox, f.faults, faultList); return f.faults; };
+    main.append(grid);
     const orders = (await api("GET", "/_emulator/orders/search?limit=200")).orders;
     const open = orders.filter((r) => !["delivered", "cancelled"].includes(r.status));
-    main.append(action("Advance an order", "Move an order along its track now (each step is pushed as add_express_path when pushes are configured).", [
-      h("label", { for: "a-waybill" }, "Waybill id", h("input", { id: "a-waybill", list: "a-waybills", value: open.length ? open[0].waybill_id : "", autocomplete: "off" })),
+    grid.append(action("Advance an order", "Move an order along its track now (each step is pushed as add_express_path when pushes are configured).", [
+      field("a-waybill", "Waybill id", h("input", { id: "a-waybill", list: "a-waybills", value: open.length ? open[0].waybill_id : "", autocomplete: "off" })),
       h("datalist", { id: "a-waybills" }, open.map((r) => h("option", { value: r.waybill_id }, `${r.order_id} (${r.status})`))),
       select("a-to", "To", [["next", "one step"], ["delivered", "delivered"], ["failed", "failed"]], "next", null)],
     [["Advance", async () => {
@@ -380,29 +391,29 @@
       select("a-api", "API", [["*", "* (every method)"]].concat(o.methods.map((m) => [m, m])), "*", null),
       select("a-app", "App", [["", "any app"]].concat(o.apps.map((a) => [a.appid, a.appid])), "", null),
       select("a-kind", "Kind", [["errcode", "errcode"], ["status", "HTTP status"], ["drop", "drop the connection"], ["timeout", "time out"], ["delay", "latency only"]], "errcode", null),
-      h("label", { for: "a-value" }, "Errcode or status", h("input", { id: "a-value", type: "number", value: "-1" })),
-      h("label", { for: "a-errmsg" }, "Errmsg", h("input", { id: "a-errmsg", type: "text", placeholder: "injected fault" })),
-      h("label", { for: "a-prob" }, "Probability (0–1)", h("input", { id: "a-prob", type: "number", min: "0", max: "1", step: "0.01", placeholder: "1" })),
-      h("label", { for: "a-delay" }, "Latency ms", h("input", { id: "a-delay", type: "number", min: "0", placeholder: "0" })),
-      h("label", { for: "a-stddev" }, "± ms (std dev)", h("input", { id: "a-stddev", type: "number", min: "0", placeholder: "0" })),
-      h("label", { for: "a-count" }, "Count", h("input", { id: "a-count", type: "text", inputmode: "numeric", placeholder: "1, or unlimited" }))],
+      field("a-value", "Errcode or status", h("input", { id: "a-value", type: "number", value: "-1" })),
+      field("a-errmsg", "Errmsg", h("input", { id: "a-errmsg", type: "text", placeholder: "injected fault" })),
+      field("a-prob", "Probability (0–1)", h("input", { id: "a-prob", type: "number", min: "0", max: "1", step: "0.01", placeholder: "1" })),
+      field("a-delay", "Latency ms", h("input", { id: "a-delay", type: "number", min: "0", placeholder: "0" })),
+      field("a-stddev", "± ms (std dev)", h("input", { id: "a-stddev", type: "number", min: "0", placeholder: "0" })),
+      field("a-count", "Count", h("input", { id: "a-count", type: "text", inputmode: "numeric", placeholder: "1, or unlimited" }))],
     [["Inject fault", async () => {
       const r = await api("POST", "/_emulator/faults", faultRule());
       await loadFaults();
       return `fault #${r.faults[0].id} injected: ${JSON.stringify(r.faults[0])}`;
     }], ["Clear all faults", async () => { await api("DELETE", "/_emulator/faults"); await loadFaults(); return "every fault cleared"; }, "secondary"]]);
     faults.append(h("h3", {}, "Active faults"), faultsBox);
-    main.append(faults);
+    grid.append(faults);
     await loadFaults();
-    main.append(action("Clock", "Move the emulator's clock forward: tokens expire, auto-advance steps fall due.", [
-      h("label", { for: "a-seconds" }, "Seconds", h("input", { id: "a-seconds", type: "number", min: "0", value: "3600" }))],
+    grid.append(action("Clock", "Move the emulator's clock forward: tokens expire, auto-advance steps fall due.", [
+      field("a-seconds", "Seconds", h("input", { id: "a-seconds", type: "number", min: "0", value: "3600" }))],
     [["Move clock forward", async () => {
       const r = await api("POST", "/_emulator/clock", { advance_s: num("a-seconds") });
       refreshClock();
       return `clock now ${fmt(r.now)} (+${Math.round(r.offset)} s in all); ${r.moved} waybill step(s) made`;
     }]]));
-    main.append(action("Snapshot", "The whole state as JSON (GET/PUT /_emulator/state).", [
-      h("label", { for: "a-file" }, "Snapshot file to upload", h("input", { id: "a-file", type: "file", accept: "application/json,.json" }))],
+    grid.append(action("Snapshot", "The whole state as JSON (GET/PUT /_emulator/state).", [
+      field("a-file", "Snapshot file to upload", h("input", { id: "a-file", type: "file", accept: "application/json,.json" }))],
     [["Download snapshot", async () => {
       const doc = await api("GET", "/_emulator/state");
       const text = JSON.stringify(doc, null, 1);
@@ -416,7 +427,7 @@
       await loadFaults();
       return `snapshot ${file.name} loaded`;
     }]]));
-    main.append(action("Reset", "Forget accounts, printers, orders, faults, calls and events (access tokens stay valid).", [],
+    grid.append(action("Reset", "Forget accounts, printers, orders, faults, calls and events (access tokens stay valid).", [],
       [["Reset emulator", async () => { await api("POST", "/_emulator/reset"); await loadFaults(); return "emulator reset"; }, "danger"]]));
   }
 
