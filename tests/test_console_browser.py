@@ -206,6 +206,8 @@ def test_filter_orders_open_one_advance_it_and_see_the_step_and_its_push(emu: Em
     expect(page.locator("#order-pushes td > .badge", has_text="delivered")).to_have_count(steps.count())  # each step pushed, live
     shot(page, "order")
     page.locator("iframe.label").screenshot(path=os.path.join(SHOTS, "order-label.png"))
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=os.path.join(SHOTS, "order-1280x800.png"))  # the window as a developer sees it (docs/notes/console-order.png)
 
 
 def test_overview_shows_apps_accounts_printers_and_counts(emu: Emulator, sdk: Any, page: Any) -> None:
