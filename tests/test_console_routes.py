@@ -14,7 +14,7 @@ import requests
 
 from cloudfn.emulator import Emulator
 from cloudfn.emulator.console.views import mask_phone
-from cloudfn.emulator.pipeline import Calls
+from cloudfn.emulator.pipeline import MAX_LOGGED_BODY, Calls
 from cloudfn.emulator.testing import Raw, order_wire
 
 APP2, SECRET2 = "wx2222222222222222", "second-app-secret"
@@ -190,6 +190,16 @@ def test_call_log_is_bounded_and_reset_clears_it() -> None:
     assert [e["api"] for e in calls.entries()] == ["m2", "m3", "m4"] and calls.oldest() == 3
     calls.clear()
     assert calls.entries() == [] and calls.oldest() is None
+
+
+def test_call_log_keeps_at_most_64_kib_of_each_body(emu: Emulator, raw: Raw) -> None:
+    token = raw.token(emu.appid, emu.secret)
+    big = order_wire("big-1", customRemark="长" * 200_000)  # 600 KB of UTF-8: under the 1 MiB request limit
+    raw.post(f"/cgi-bin/express/business/order/add?access_token={token}", big)
+    kept = next(e for e in emu.started().calls.entries() if e["api"] == "addOrder")
+    assert isinstance(kept["request"], bytes) and len(kept["request"]) == MAX_LOGGED_BODY
+    shown = next(c for c in _get(emu, "/_emulator/calls/log").json()["calls"] if c["api"] == "addOrder")
+    assert len(shown["request"]) < 25_000 and shown["request"].endswith("more characters)")
 
 
 def test_reset_empties_the_call_log(emu: Emulator, raw: Raw) -> None:

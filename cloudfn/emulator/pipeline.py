@@ -7,6 +7,7 @@ answer in place of the backend.
 from __future__ import annotations
 
 import collections
+import json
 import threading
 import time
 from typing import Any, Callable, Deque, Dict, List, NamedTuple, Optional
@@ -34,11 +35,20 @@ class Drop(Exception):
 
 
 MAX_CALL_LOG = 500
+MAX_LOGGED_BODY = 64 * 1024  # bytes (or characters) of each request and reply the call log keeps
+
+
+def _logged(value: Any) -> Any:
+    """What the call log keeps of a body: raw bytes as they came, else compact JSON text; both cut at MAX_LOGGED_BODY."""
+    if value is None or isinstance(value, bytes):
+        return value[:MAX_LOGGED_BODY] if value is not None else None
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)[:MAX_LOGGED_BODY]
 
 
 class Calls:
     """How many requests reached each API (faulted, rejected and failed ones included), and a log of
-    the newest ``max_log`` calls (raw: :func:`cloudfn.emulator.console.views.call_view` masks them)."""
+    the newest ``max_log`` calls, bodies cut at ``MAX_LOGGED_BODY`` and unmasked
+    (:func:`cloudfn.emulator.console.views.call_view` masks them when they are shown)."""
 
     def __init__(self, max_log: int = MAX_CALL_LOG) -> None:
         self._lock = threading.Lock()
@@ -106,21 +116,22 @@ class Pipeline:
         entry["fault"] = decision.kind or "delay"
         return apply_fault(decision)
 
-    def call(self, name: str, authenticate: Callable[[], str], body: Callable[[], Any], transport: str = "https") -> Answer:
+    def call(self, name: str, authenticate: Callable[[], str], body: Callable[[], Any], transport: str = "https",
+             raw: Optional[bytes] = None) -> Answer:
         """A logistics call: ``authenticate()`` gives the appid, ``body()`` the snake_case body (both may raise WeChatError).
 
         A fault applies before the credential is checked (an app-scoped one to calls whose credential names that app).
-        ``transport`` (``"https"`` or ``"gateway"``) is what the call log shows."""
-        entry: Dict[str, Any] = {"api": name, "appid": None, "transport": transport, "at": time.time(), "request": None, "fault": None}
+        ``transport`` (``"https"`` or ``"gateway"``) and ``raw`` (the request body as received) are what the call log shows."""
+        entry: Dict[str, Any] = {"api": name, "appid": None, "transport": transport, "at": time.time(), "request": _logged(raw), "fault": None}
         started = time.perf_counter()
         answered: Optional[Answer] = None
         try:
-            answered = self._call(name, authenticate, body, entry)
+            answered = self._call(name, authenticate, body, entry, raw is None)
             return answered
         finally:
             self._log(entry, started, answered)
 
-    def _call(self, name: str, authenticate: Callable[[], str], body: Callable[[], Any], entry: Dict[str, Any]) -> Answer:
+    def _call(self, name: str, authenticate: Callable[[], str], body: Callable[[], Any], entry: Dict[str, Any], keep_body: bool) -> Answer:
         refused: Optional[WeChatError] = None
         appid: Optional[str] = None
         try:
@@ -129,28 +140,31 @@ class Pipeline:
             refused = exc
         injected = self._front(name, appid, entry)
         if injected is not None:
-            try:
-                entry["request"] = body()  # what was sent, for the call log
-            except WeChatError:
-                pass
+            if keep_body:
+                try:
+                    entry["request"] = _logged(body())  # what was sent, for the call log
+                except WeChatError:
+                    pass
             return injected
         try:
             if refused is not None:
                 raise refused
-            value = entry["request"] = body()
+            value = body()
         except WeChatError as exc:
             return answer(reply_of(exc))
+        if keep_body:
+            entry["request"] = _logged(value)
         return answer(self.backend.handle(name, value, appid or ""))
 
     def _log(self, entry: Dict[str, Any], started: float, answered: Optional[Answer]) -> None:
         entry["ms"] = round((time.perf_counter() - started) * 1000, 3)
         entry["status"] = answered.status if answered is not None else None
-        entry["reply"] = answered.body if answered is not None else None
+        entry["reply"] = answered.body[:MAX_LOGGED_BODY] if answered is not None else None
         self.calls.record(entry)
 
     def token(self, api: str, issue: Callable[[], Dict[str, Any]], appid: Optional[str] = None, request: Any = None) -> Answer:
         """A token endpoint (``token`` or ``stable_token``) of ``appid`` (as the request names it); ``request``: what the log shows."""
-        entry: Dict[str, Any] = {"api": api, "appid": appid, "transport": "https", "at": time.time(), "request": request, "fault": None}
+        entry: Dict[str, Any] = {"api": api, "appid": appid, "transport": "https", "at": time.time(), "request": _logged(request), "fault": None}
         started = time.perf_counter()
         answered: Optional[Answer] = None
         try:

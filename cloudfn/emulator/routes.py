@@ -49,7 +49,7 @@ def api_routes(pipeline: Pipeline, authenticate: Callable[[Dict[str, str]], str]
 
         def handler(req: EmuRequest, name: str = name, posts: bool = posts) -> Reply:
             body = (lambda: body_object(req.body)) if posts else (lambda: {})
-            return _reply(pipeline.call(name, lambda: authenticate(req.query), body))
+            return _reply(pipeline.call(name, lambda: authenticate(req.query), body, raw=req.body))
 
         routes += [("GET", path, handler), ("POST", path, handler)]
     return routes

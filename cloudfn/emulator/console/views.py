@@ -108,17 +108,22 @@ def _int(value: Any, default: int, low: int, high: int) -> int:
         return default
 
 
+def _parsed(value: Any) -> Any:
+    """A logged body (bytes or JSON text) as JSON, or None when it is not JSON (empty, cut short...)."""
+    try:
+        return json.loads(value) if value else None
+    except ValueError:
+        return None
+
+
 def _masked_text(value: Any, secrets: List[str]) -> Optional[str]:
     if value is None:
         return None
-    if isinstance(value, bytes):
-        text = value.decode("utf-8", "replace")
-        try:
-            text = json.dumps(json.loads(text), ensure_ascii=False, indent=1)
-        except ValueError:
-            pass
+    parsed = _parsed(value)
+    if parsed is not None:
+        text = json.dumps(parsed, ensure_ascii=False, indent=1)
     else:
-        text = json.dumps(value, ensure_ascii=False, indent=1, default=str)
+        text = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
     text = redact.redact(text, secrets)
     return text if len(text) <= MAX_BODY_CHARS else text[:MAX_BODY_CHARS] + f"... ({len(text) - MAX_BODY_CHARS} more characters)"
 
@@ -131,14 +136,12 @@ def call_view(entry: Mapping[str, Any]) -> Dict[str, Any]:
     if reply is None:
         errmsg = "connection closed without an answer (injected fault)"
     else:
-        try:
-            parsed = json.loads(reply)
-        except ValueError:
-            parsed = None
+        parsed = _parsed(reply)
         if isinstance(parsed, dict):
             errcode = parsed.get("errcode", 0) if isinstance(parsed.get("errcode", 0), int) else None
             errmsg = str(parsed.get("errmsg", ""))
-    secrets = redact.call_secrets(entry.get("request")) if entry.get("request") is not None else []
+    request = _parsed(entry.get("request"))
+    secrets = redact.call_secrets(request) if request is not None else []
     return {"id": entry["id"], "at": entry["at"], "api": entry["api"], "appid": entry.get("appid"), "transport": entry["transport"],
             "status": entry.get("status"), "errcode": errcode, "errmsg": redact.redact(errmsg, secrets), "ms": entry.get("ms"),
             "fault": entry.get("fault"), "request": _masked_text(entry.get("request"), secrets), "reply": _masked_text(reply, secrets)}
