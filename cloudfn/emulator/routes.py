@@ -98,7 +98,7 @@ class Admin:
         except WeChatError:
             body = {}
         appid = body.get("appid") if isinstance(body.get("appid"), str) else None
-        return _reply(parts.pipeline.token("stable_token", lambda: parts.credentials.stable_token(body_object(req.body)), appid, body or None))
+        return _reply(parts.pipeline.token("stable_token", lambda: parts.credentials.stable_token(body_object(req.body)), appid, req.body))
 
     def reset(self, req: EmuRequest) -> Reply:
         self.emu.reset()

@@ -74,7 +74,7 @@ def routes(emu: "Emulator") -> List[Tuple[str, str, Callable[["EmuRequest"], "Re
         return _json(views.find_orders(emu.started().store.orders(), req.query))
 
     def call_log(req: "EmuRequest") -> "Reply":
-        after = views._int(req.query.get("after"), 0, 0, 2**62)
+        after = views.bounded_int(req.query.get("after"), 0, 0, 2**62)
         log = emu.started().calls
         calls = [views.call_view(e) for e in log.entries(after)]
         return _json({"count": len(calls), "oldest": log.oldest(), "calls": calls})

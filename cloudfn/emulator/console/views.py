@@ -70,7 +70,7 @@ def find_orders(orders: Iterable[Order], query: Mapping[str, str]) -> Dict[str, 
     """Orders matching ``appid``, ``delivery_id``, ``status`` and ``q`` (part of an order id or waybill id), newest first."""
     appid, carrier, status = query.get("appid") or None, query.get("delivery_id") or None, query.get("status") or None
     text = (query.get("q") or "").strip().lower()
-    limit = _int(query.get("limit"), MAX_ORDERS, 1, MAX_ORDERS)
+    limit = bounded_int(query.get("limit"), MAX_ORDERS, 1, MAX_ORDERS)
     found = [o for o in orders if (appid is None or o.appid == appid) and (carrier is None or o.delivery_id == carrier)
              and (status is None or status_of(o) == status) and (not text or text in o.order_id.lower() or text in o.waybill_id.lower())]
     found.reverse()
@@ -101,7 +101,8 @@ def _about(payload: Mapping[str, Any], order: Order) -> bool:
     return bool(payload.get("OrderID") == order.order_id and payload.get("ShopAppID", order.appid) == order.appid)
 
 
-def _int(value: Any, default: int, low: int, high: int) -> int:
+def bounded_int(value: Any, default: int, low: int, high: int) -> int:
+    """``value`` as an int clipped to [low, high]; ``default`` when it is not a number."""
     try:
         return max(low, min(high, int(value)))
     except (TypeError, ValueError):
