@@ -26,6 +26,7 @@ if not os.path.exists(CHROMIUM):
     pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium, or set CLOUDFN_CHROMIUM)", allow_module_level=True)
 sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed (pip install -e '.[test]')")
 expect = sync_api.expect
+expect.set_options(timeout=15_000)  # a shared CI machine: pushes and polls may take a few seconds
 
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"]
