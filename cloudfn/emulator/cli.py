@@ -53,6 +53,7 @@ def register(parser: argparse.ArgumentParser) -> None:
 def run(args: Any) -> int:
     from ..config import environment
     from . import DEMO_APPID, DEMO_SECRET, Emulator
+    from .console import console_url
 
     env = environment()
     appid, secret = args.appid, args.secret
@@ -102,6 +103,7 @@ def run(args: Any) -> int:
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     lines = [
         f"cloudfn emulator listening on {emulator.base_url} (data: {args.data}, appid: {appid})",
+        f"# console: {console_url(emulator.base_url)}",
         "# point cloudfn at it:",
         f"export CLOUDFN_API_BASE={emulator.base_url}",
         f"export WX_APPID={appid}",

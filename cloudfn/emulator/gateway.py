@@ -232,7 +232,7 @@ class Gateway:
 
     def _call(self, name: str, body: Dict[str, Any], appid: Optional[str]) -> Answer:
         """One logistics call through the emulator's pipeline (count -> fault -> backend)."""
-        return self.pipeline.call(name, lambda: self.credentials.app_for(appid), lambda: body)
+        return self.pipeline.call(name, lambda: self.credentials.app_for(appid), lambda: body, transport="gateway")
 
     def _open_api(self, fields: Dict[str, Any], request_id: str) -> Tuple[int, Dict[str, str], bytes]:
         api = _text(fields.get("apiName"))

@@ -62,7 +62,7 @@ def api_routes(pipeline: Pipeline, authenticate: Callable[[Dict[str, str]], str]
 
         def handler(req: EmuRequest, name: str = name, posts: bool = posts) -> Reply:
             body = (lambda: body_object(req.body)) if posts else (lambda: {})
-            return _reply(pipeline.call(name, lambda: authenticate(req.query), body))
+            return _reply(pipeline.call(name, lambda: authenticate(req.query), body, raw=req.body))
 
         routes += [("GET", path, handler), ("POST", path, handler)]
     return routes
@@ -79,7 +79,9 @@ class Admin:
         return self.emu.started()
 
     def routes(self) -> List[Route]:
-        return [
+        from .console import routes as console_routes
+
+        return console_routes(self.emu) + [
             ("GET", "/", _index),
             ("GET", "/_emulator/health", lambda req: _admin({"ok": True})),
             ("POST", "/_emulator/reset", self.reset),
@@ -101,7 +103,7 @@ class Admin:
 
     def token(self, req: EmuRequest) -> Reply:
         parts = self.parts
-        return _reply(parts.pipeline.token("token", lambda: parts.credentials.token(req.query), req.query.get("appid")))
+        return _reply(parts.pipeline.token("token", lambda: parts.credentials.token(req.query), req.query.get("appid"), dict(req.query)))
 
     def stable_token(self, req: EmuRequest) -> Reply:
         parts = self.parts
@@ -110,7 +112,7 @@ class Admin:
         except WeChatError:
             body = {}
         appid = body.get("appid") if isinstance(body.get("appid"), str) else None
-        return _reply(parts.pipeline.token("stable_token", lambda: parts.credentials.stable_token(body_object(req.body)), appid))
+        return _reply(parts.pipeline.token("stable_token", lambda: parts.credentials.stable_token(body_object(req.body)), appid, req.body))
 
     def reset(self, req: EmuRequest) -> Reply:
         self.emu.reset()
