@@ -208,7 +208,7 @@ def test_filter_orders_open_one_advance_it_and_see_the_step_and_its_push(emu: Em
     shot(page, "order")
     page.locator("iframe.label").screenshot(path=os.path.join(SHOTS, "order-label.png"))
     page.evaluate("window.scrollTo(0, 0)")
-    page.screenshot(path=os.path.join(SHOTS, "order-1280x800.png"))  # the window as a developer sees it (docs/notes/console-order.png)
+    page.screenshot(path=os.path.join(SHOTS, "order-1280x800.png"))  # the window as a developer sees it (docs/emulator/console-order.png)
 
 
 def test_overview_shows_apps_accounts_printers_and_counts(emu: Emulator, sdk: Any, page: Any) -> None:
