@@ -366,9 +366,12 @@ class OpenAPI:
     """``cloud.openapi``: attribute access names the API, calling it sets options (Node's proxy).
 
     Bound to a :class:`Cloud`, or (``cloud=None``) to whatever the default instance is at call time.
+    A subclass changes how a method is called by overriding :meth:`_function` (``cloudfn.aio``).
     """
 
-    def __init__(self, cloud: Optional[Cloud] = None, convert_case: bool = True, appid: Optional[str] = None, version: Optional[str] = None) -> None:
+    label = "cloud.openapi"
+
+    def __init__(self, cloud: Any = None, convert_case: bool = True, appid: Optional[str] = None, version: Optional[str] = None) -> None:
         self._cloud = cloud
         self._convert_case = convert_case
         self._appid = appid
@@ -381,7 +384,7 @@ class OpenAPI:
         if unknown:
             named = "; ".join(f"{k}{did_you_mean(str(k), _NODE_OPTIONS)}" for k in unknown)
             raise CloudSDKError(TCB_INVALID_PARAM, f"openapi:fail unknown option(s): {named}")
-        return OpenAPI(
+        return type(self)(
             self._cloud,
             convert_case=merged.get("convertCase", self._convert_case) is not False,
             appid=merged.get("appid", self._appid),
@@ -390,6 +393,16 @@ class OpenAPI:
 
     def _client(self) -> Client:
         return (self._cloud or default()).client()
+
+    def _function(self, api: str) -> Callable[..., Any]:
+        """The function behind ``openapi.<api>``: keywords or a Node-style dict, wx-server-sdk's result."""
+
+        def call(data: Optional[Mapping[str, Any]] = None, **kwargs: Any) -> Result:
+            if kwargs:
+                data = {**(data or {}), **kwargs}
+            return self._client().call(api, data, self._convert_case, self._appid)
+
+        return call
 
     def __getattr__(self, namespace: str) -> "_Namespace":
         if namespace.startswith("__"):
@@ -400,7 +413,7 @@ class OpenAPI:
         return found
 
     def __repr__(self) -> str:
-        return f"<cloud.openapi convertCase={self._convert_case} appid={self._appid!r}>"
+        return f"<{self.label} convertCase={self._convert_case} appid={self._appid!r}>"
 
 
 class _Namespace:
@@ -408,7 +421,7 @@ class _Namespace:
         self._openapi = openapi
         self._namespace = namespace
 
-    def __getattr__(self, name: str) -> Callable[..., Result]:
+    def __getattr__(self, name: str) -> Callable[..., Any]:
         """The method as a function, made once and kept on this namespace (a hot path)."""
         if name.startswith("__"):
             raise AttributeError(name)
@@ -416,15 +429,9 @@ class _Namespace:
         setattr(self, name, call)
         return call
 
-    def _make(self, name: str) -> Callable[..., Result]:
+    def _make(self, name: str) -> Callable[..., Any]:
         api = f"{self._namespace}.{name}"
-        openapi = self._openapi
-
-        def call(data: Optional[Mapping[str, Any]] = None, **kwargs: Any) -> Result:
-            if kwargs:
-                data = {**(data or {}), **kwargs}
-            return openapi._client().call(api, data, openapi._convert_case, openapi._appid)
-
+        call = self._openapi._function(api)
         m = spec.method(name) if self._namespace == spec.model()["namespace"] else None
         call.__name__ = name
         call.__qualname__ = f"openapi.{api}"
@@ -435,7 +442,7 @@ class _Namespace:
         return sorted(spec.methods()) if self._namespace == spec.model()["namespace"] else []
 
     def __repr__(self) -> str:
-        return f"<cloud.openapi.{self._namespace}>"
+        return f"<{self._openapi.label}.{self._namespace}>"
 
 
 openapi = OpenAPI()
