@@ -13,44 +13,18 @@ once (the vendored folder is cached in ``.cloudfn/cache``), or ``--vendor-dir DI
 from __future__ import annotations
 
 import argparse
-import io
 import os
 import shutil
 import statistics
-import subprocess
-import sys
 import tempfile
-import time
-import zipfile
 from typing import Dict, List, Optional
 
+from _packaged import ROOT, bind_account_env, run, unpack
 from _stub import StubWeChat
 
 from cloudfn.runtime import manifest, package
 
 RUNS = 31
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-CHILD = """
-import sys
-sys.path.insert(0, sys.argv[1])
-import index
-result = index.main_handler({}, {"function_name": "bindAccount"})
-assert result["errCode"] == 0, result
-"""
-
-
-def unpack(data: bytes, where: str) -> float:
-    start = time.perf_counter()
-    with zipfile.ZipFile(io.BytesIO(data)) as z:
-        z.extractall(where)
-    return time.perf_counter() - start
-
-
-def run(folder: str, env: Dict[str, str]) -> float:
-    start = time.perf_counter()
-    subprocess.run([sys.executable, "-I", "-S", "-B", "-c", CHILD, folder], env=env, check=True, capture_output=True)
-    return time.perf_counter() - start
 
 
 def main(vendor_dir: Optional[str]) -> None:
@@ -61,9 +35,7 @@ def main(vendor_dir: Optional[str]) -> None:
         "after: runtime part (lean)": package.build(project, fn, vendor_dir=vendor_dir),
     }
     with tempfile.TemporaryDirectory() as tmp, StubWeChat() as stub:
-        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONDONTWRITEBYTECODE": "1", "CLOUDFN_API_BASE": stub.base_url,
-               "WX_APPID": "wxbench", "WX_APPSECRET": "bench-secret", "CLOUDFN_OPENAPI_PERMISSIONS": "logistics.bindAccount",
-               "CLOUDFN_TRANSPORT": "https", "NO_PROXY": "127.0.0.1"}  # fmt: skip
+        env = bind_account_env(stub.base_url)
         folders = {label: os.path.join(tmp, str(i)) for i, label in enumerate(builds)}
         unzip: Dict[str, List[float]] = {label: [] for label in builds}
         times: Dict[str, List[float]] = {label: [] for label in builds}

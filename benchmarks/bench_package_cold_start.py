@@ -14,44 +14,19 @@ cached in ``.cloudfn/cache``).
 
 from __future__ import annotations
 
-import io
 import os
 import py_compile
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
-import zipfile
 
+from _packaged import ROOT, bind_account_env, run, unpack
 from _stub import StubWeChat
 
 from cloudfn.runtime import bytecode, manifest, package
 
 RUNS = 31
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-CHILD = """
-import sys
-sys.path.insert(0, sys.argv[1])
-import index
-result = index.main_handler({}, {"function_name": "bindAccount"})
-assert result["errCode"] == 0, result
-"""
-
-
-def unpack(data: bytes, where: str) -> None:
-    with zipfile.ZipFile(io.BytesIO(data)) as z:
-        z.extractall(where)
-    for here, _, names in os.walk(where):
-        for name in names:
-            os.utime(os.path.join(here, name))
-
-
-def run(folder: str, env: "dict[str, str]") -> float:
-    start = time.perf_counter()
-    subprocess.run([sys.executable, "-I", "-S", "-B", "-c", CHILD, folder], env=env, check=True, capture_output=True)
-    return time.perf_counter() - start
 
 
 def main() -> None:
@@ -64,13 +39,11 @@ def main() -> None:
         bytecode._MODE = py_compile.PycInvalidationMode[mode]
         builds[f"{mode.lower().replace('_', '-')} .pyc"] = package.build(project, fn)
     with tempfile.TemporaryDirectory() as tmp, StubWeChat() as stub:
-        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONDONTWRITEBYTECODE": "1", "CLOUDFN_API_BASE": stub.base_url,
-               "WX_APPID": "wxbench", "WX_APPSECRET": "bench-secret", "CLOUDFN_OPENAPI_PERMISSIONS": "logistics.bindAccount",
-               "CLOUDFN_TRANSPORT": "https", "NO_PROXY": "127.0.0.1"}  # fmt: skip
+        env = bind_account_env(stub.base_url)
         folders = {}
         for i, (label, built) in enumerate(builds.items()):
             folders[label] = os.path.join(tmp, str(i))
-            unpack(built.data, folders[label])
+            unpack(built.data, folders[label], touch=True)
             run(folders[label], env)  # warm the OS file cache
         times: "dict[str, list[float]]" = {label: [] for label in builds}
         for _ in range(RUNS):
