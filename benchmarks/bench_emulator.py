@@ -80,8 +80,11 @@ end
 """
 
 
-def serve(orders: int) -> None:
-    """Child process: an in-memory emulator with ``orders`` TEST orders; prints its URL and token."""
+def serve(orders: int, root: str = "") -> None:
+    """Child process: an in-memory emulator with ``orders`` TEST orders; prints its URL and token.
+    ``root``: serve the emulator of another source tree (``--compare REF``) instead of this one."""
+    if root:
+        sys.path.insert(0, root)
     from cloudfn.emulator import Emulator
     from cloudfn.emulator.testing import Raw
 
@@ -116,14 +119,20 @@ def floor() -> None:
         def log_message(self, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), H)
-    server.daemon_threads = True
+    class Server(ThreadingHTTPServer):
+        daemon_threads = True
+
+        def handle_error(self, request: Any, client_address: Any) -> None:  # wrk resets connections at its end: no traceback
+            pass
+
+    server = Server(("127.0.0.1", 0), H)
     print(json.dumps({"url": f"http://127.0.0.1:{server.server_address[1]}", "token": "", "first": 1}), flush=True)
     server.serve_forever()
 
 
-def child(kind: str, orders: int = 0) -> Tuple[subprocess.Popen, Dict[str, Any]]:
-    proc = subprocess.Popen([sys.executable, __file__, f"--{kind}", str(orders)], stdout=subprocess.PIPE, text=True, cwd=ROOT)
+def child(kind: str, orders: int = 0, root: str = "") -> Tuple[subprocess.Popen, Dict[str, Any]]:
+    extra = ["--root", root] if root else []
+    proc = subprocess.Popen([sys.executable, __file__, f"--{kind}", str(orders), *extra], stdout=subprocess.PIPE, text=True, cwd=ROOT)
     line = proc.stdout.readline() if proc.stdout else ""
     return proc, json.loads(line)
 
@@ -215,30 +224,31 @@ def memory_figures() -> Dict[str, float]:
             "events_kept": len(pusher.events())}
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--duration", type=float, default=5.0, help="seconds per run (default 5)")
-    parser.add_argument("--runs", type=int, default=3, help="runs per figure; the median is printed (default 3)")
-    parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
-    parser.add_argument("--floor", type=int, help=argparse.SUPPRESS)
-    a = parser.parse_args()
-    if a.serve is not None:
-        serve(a.serve)
-        return 0
-    if a.floor is not None:
-        floor()
-        return 0
-    from cloudfn.emulator.testing import order_wire
+def _load_average(when: str) -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {when}: {one:.2f} {five:.2f} {fifteen:.2f} ({os.cpu_count() or 0} CPUs)"
 
-    load = run_wrk if shutil.which("wrk") else run_python
-    print(f"load generator: {'wrk' if load is run_wrk else 'Python threads (wrk is missing: apt-get install wrk); figures understate the emulator'}")
-    order = json.dumps(order_wire("__ID__"), ensure_ascii=False)
+
+def _compared(load: Callable[..., Dict[str, float]], a: argparse.Namespace, procs: List[Any]) -> List[Tuple[str, Dict[str, float]]]:
+    """Direct getPath of the emulator at git ref ``a.compare`` (its own source tree, in a temporary directory)."""
+    with tempfile.TemporaryDirectory() as tree:
+        subprocess.run(f"git archive {a.compare} | tar -x -C {tree}", shell=True, check=True, cwd=ROOT)
+        p, old = child("serve", 1_000, tree)
+        procs.append(p)
+        url = f"{old['url']}{GETPATH}?access_token={old['token']}"
+        figure = measure(load, url, 32, a.duration, a.runs, ["getpath", str(old["first"]), "1000"])
+        return [(f"getPath direct at {a.compare}, 1,000 orders, 32 conns", figure)]
+
+
+def _figures(load: Callable[..., Dict[str, float]], a: argparse.Namespace, order: str) -> List[Tuple[str, Dict[str, float]]]:
     rows: List[Tuple[str, Dict[str, float]]] = []
-    procs = []
+    procs: List[Any] = []
     try:
         p, floor_srv = child("floor")
         procs.append(p)
         rows.append(("stdlib floor, fixed reply, 32 conns", measure(load, floor_srv["url"] + "/", 32, a.duration, a.runs, ["floor", "1", "1"])))
+        if a.compare:
+            rows += _compared(load, a, procs)
         for n in (1_000, 100_000):
             p, emu = child("serve", n)
             procs.append(p)
@@ -258,6 +268,30 @@ def main() -> int:
         for p in procs:
             p.kill()
             p.wait()
+    return rows
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--duration", type=float, default=5.0, help="seconds per run (default 5)")
+    parser.add_argument("--runs", type=int, default=3, help="runs per figure; the median is printed (default 3)")
+    parser.add_argument("--compare", metavar="REF", help="also measure direct getPath of the emulator at git REF (e.g. 83c59a9), side by side")
+    parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--floor", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--root", default="", help=argparse.SUPPRESS)
+    a = parser.parse_args()
+    if a.serve is not None:
+        serve(a.serve, a.root)
+        return 0
+    if a.floor is not None:
+        floor()
+        return 0
+    from cloudfn.emulator.testing import order_wire
+
+    load = run_wrk if shutil.which("wrk") else run_python
+    print(f"load generator: {'wrk' if load is run_wrk else 'Python threads (wrk is missing: apt-get install wrk); figures understate the emulator'}")
+    print(_load_average("before"))
+    rows = _figures(load, a, json.dumps(order_wire("__ID__"), ensure_ascii=False))
     print(f"{'figure':52} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
     for name, r in rows:
         print(f"{name:52} {r['rps']:>9,.0f} {r['p50_ms']:>8.2f} {r['p99_ms']:>8.2f} {r['errors']:>7.0f}")
@@ -267,6 +301,7 @@ def main() -> int:
     print(f"getPath vs floor: {direct['rps'] / fig['stdlib floor, fixed reply, 32 conns']['rps']:.2f}x; "
           f"100k/1k orders: {direct['rps'] / direct_100k['rps']:.2f}x slower; gateway/direct: {gateway['rps'] / direct['rps']:.2f}x, "
           f"gateway p99 {gateway['p99_ms']:.1f} ms")
+    print(_load_average("after"))
     mem = memory_figures()
     print(f"memory after 100,000 token issues: {mem['tokens_mb']:.2f} MB, {mem['tokens_rows']:.0f} tokens held "
           f"({mem['token_issue_us']:.1f} us per issue, persisted); "

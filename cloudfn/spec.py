@@ -62,3 +62,30 @@ def method(name: str) -> Optional[Dict[str, Any]]:
 def by_path() -> Dict[str, Dict[str, Any]]:
     """Methods keyed by HTTP path, for the emulator's router."""
     return {m["path"]: m for m in methods().values()}
+
+
+@cache
+def events() -> Dict[str, Dict[str, Any]]:
+    """The push events by platform name (``add_waybill``), each resolved: ``name``, ``alias``,
+    ``direction``, ``doc``, ``fields`` (header first, shapes inlined), ``echo`` and ``reply``
+    (header, echoed fields, then the reply's own fields; empty for ``to_business`` events)."""
+    section = model()["events"]
+    shapes = section["shapes"]
+
+    def resolve(field: Field) -> Field:
+        if "ref" in field:
+            field = dict(shapes[field["ref"]], **{k: v for k, v in field.items() if k != "ref"}, shape=field["ref"])
+        if "fields" in field:
+            field = dict(field, fields={k: resolve(v) for k, v in field["fields"].items()})
+        if "items" in field:
+            field = dict(field, items=resolve(field["items"]))
+        return field
+
+    out: Dict[str, Dict[str, Any]] = {}
+    for name, raw in section["messages"].items():
+        fields = {k: resolve(v) for k, v in {**section["header"], **raw["fields"]}.items()}
+        reply: Dict[str, Any] = {}
+        if raw["direction"] == "to_provider":
+            reply = {**section["header"], **{k: fields[k] for k in raw["echo"]}, **{k: resolve(v) for k, v in raw.get("reply", {}).items()}}
+        out[name] = dict(raw, name=name, fields=fields, echo=tuple(raw["echo"]), reply=reply)
+    return out

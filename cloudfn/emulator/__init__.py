@@ -63,6 +63,12 @@ def _env_number(value: Optional[float], env: str, default: float) -> float:
     return float(value if value is not None else (os.environ.get(env) or default))
 
 
+def _push_options(retries: Optional[int], backoff: Optional[float], timeout: Optional[float]) -> Dict[str, Any]:
+    """Push retry settings: the argument, else the environment variable, else WeChat's defaults."""
+    return {"push_retries": int(_env_number(retries, "CLOUDFN_PUSH_RETRIES", 3)), "push_backoff": _env_number(backoff, "CLOUDFN_PUSH_BACKOFF", 0.5),
+            "push_timeout": _env_number(timeout, "CLOUDFN_PUSH_TIMEOUT", 5.0)}
+
+
 class Emulator:
     """One emulator: a backend (state), a gateway and a pusher behind one HTTP server.
 
@@ -100,29 +106,23 @@ class Emulator:
         tc3_key: Optional[str] = None,
         fault_seed: Optional[int] = None,
         track_seed: Optional[int] = None,
+        faults: Iterable[Mapping[str, Any]] = (),
     ) -> None:
         from .clock import Clock
 
-        self.host = host
-        self.port = port
-        self.data = data
+        self.host, self.port, self.data, self.strict = host, port, data, strict
         self.apps = _apps(appid, secret, apps)
         self.appid, self.secret = next(iter(self.apps.items()))
-        self.cloudbase_token = cloudbase_token
-        self.token_ttl = token_ttl
-        self.strict = strict
+        self.cloudbase_token, self.token_ttl, self.seed = cloudbase_token, token_ttl, seed
         self.clock: Clock = Clock()
         self.options: Dict[str, Any] = {
             "host": host, "port": port, "data": data, "appid": self.appid, "cloudbase_token": cloudbase_token, "token_ttl": token_ttl,
             "strict": strict, "push_url": push_url, "push_token": push_token, "push_aes_key": push_aes_key, "push_format": push_format,
-            "provider_url": provider_url, "push_retries": int(_env_number(push_retries, "CLOUDFN_PUSH_RETRIES", 3)),
-            "push_backoff": _env_number(push_backoff, "CLOUDFN_PUSH_BACKOFF", 0.5),
-            "push_timeout": _env_number(push_timeout, "CLOUDFN_PUSH_TIMEOUT", 5.0), "max_events": max_events,
+            "provider_url": provider_url, **_push_options(push_retries, push_backoff, push_timeout), "max_events": max_events,
             "max_connections": max_connections, "allow_hosts": list(allow_hosts), "auto_advance": auto_advance,
-            "failure_share": failure_share, "fault_seed": fault_seed, "track_seed": track_seed,
+            "failure_share": failure_share, "fault_seed": fault_seed, "track_seed": track_seed, "faults": [dict(f) for f in faults],
             "tc3_key": tc3_key or os.environ.get("CLOUDFN_EMULATOR_TC3_KEY") or None,
         }
-        self.seed = seed
         self.parts: Optional[Parts] = None
         self._thread: Optional[threading.Thread] = None
 
@@ -166,6 +166,8 @@ class Emulator:
             credentials = Credentials(self.apps, store, self.clock, self.token_ttl, self.cloudbase_token)
             backend = Backend(store, credentials)
             faults, calls = FaultTable(o["fault_seed"]), Calls()
+            for rule in o["faults"]:
+                faults.add(rule)  # a bad rule: ValueError before the port is bound
             pipeline = Pipeline(backend, faults, calls)
             pusher = Pusher(self.appid, o["push_url"], o["push_token"], o["push_aes_key"], (o["push_format"] or "json").lower(),
                             o["provider_url"], o["push_retries"], o["push_backoff"], o["push_timeout"], o["max_events"])

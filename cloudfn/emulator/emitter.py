@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any, Callable, Dict, List
 
+from .messages import message
 from .provider import SYSTEM_OPENID
 from .store import Order
 
@@ -13,13 +14,12 @@ Listener = Callable[[str, Dict[str, Any]], None]
 
 
 def path_event(order: Order, now: float) -> Dict[str, Any]:
-    """The ``add_express_path`` message for an order's whole path."""
-    return {
+    """The ``add_express_path`` message for an order's whole path (fields and types from the model)."""
+    return message("add_express_path", {
         "ToUserName": order.appid, "FromUserName": order.openid or SYSTEM_OPENID, "CreateTime": int(now),
-        "MsgType": "event", "Event": "add_express_path", "DeliveryID": order.delivery_id, "WayBillId": order.waybill_id,
-        "OrderId": order.order_id, "Version": order.version, "Count": len(order.path),
-        "Actions": [{"ActionTime": i["action_time"], "ActionType": i["action_type"], "ActionMsg": i["action_msg"]} for i in order.path],
-    }
+        "DeliveryID": order.delivery_id, "WayBillId": order.waybill_id, "OrderId": order.order_id, "Version": order.version,
+        "Count": len(order.path), "Actions": order.path,
+    })
 
 
 class Emitter:

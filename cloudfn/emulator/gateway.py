@@ -34,12 +34,13 @@ the emulator's; none: the default app).
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
+import os
 import re
 import secrets
 import threading
-import uuid
 from dataclasses import dataclass
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
 
@@ -48,6 +49,7 @@ from ..pb import OPEN_API, CommApiData, CommOpenApiResp, DecodeError
 from .credentials import Credentials
 from .pipeline import Answer, Pipeline
 from .server import EmuRequest
+from .wechat import dumps
 
 log = logging.getLogger("cloudfn.emulator.gateway")
 
@@ -168,7 +170,7 @@ class Gateway:
     # ------------------------------------------------------------------ /admin
 
     def handle_admin(self, req: EmuRequest) -> Tuple[int, Dict[str, str], bytes]:
-        request_id = uuid.uuid4().hex
+        request_id = _request_id()
         try:
             fields = self._fields(req)
             self._check_signature(req, fields)
@@ -281,6 +283,15 @@ class Gateway:
         return _json(200, {"data": {"responseData": payload.decode("utf-8")}, "requestId": request_id})
 
 
+_REQUEST_PREFIX = os.urandom(8).hex()
+_request_counter = itertools.count(1)
+
+
+def _request_id() -> str:
+    """A unique 32-hex-digit request id (uuid4's shape, without its cost per request)."""
+    return f"{_REQUEST_PREFIX}{next(_request_counter) & 0xFFFFFFFFFFFFFFFF:016x}"
+
+
 def _text(value: Any) -> str:
     if value is None:
         return ""
@@ -295,11 +306,13 @@ def _headers(req: EmuRequest) -> Dict[str, str]:
 
 
 def _header(req: EmuRequest, name: str) -> str:
-    return _headers(req).get(name, "")
+    """One request header by lower-case name (the server's headers are looked up in any case)."""
+    headers: Mapping[str, str] = req.headers or {}
+    return str(headers.get(name) or headers.get(name.title()) or "")
 
 
 def _json(status: int, data: Any) -> Tuple[int, Dict[str, str], bytes]:
-    return status, {"Content-Type": JSON_TYPE}, json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return status, {"Content-Type": JSON_TYPE}, dumps(data)
 
 
 def _pb(message: CommOpenApiResp) -> Tuple[int, Dict[str, str], bytes]:

@@ -7,7 +7,7 @@ curl, the SDK and the Node SDK send no ``Origin`` and a ``Host`` naming the emul
 from __future__ import annotations
 
 import ipaddress
-from typing import Iterable, Mapping, Optional
+from typing import Dict, Iterable, Mapping, Optional
 from urllib.parse import urlsplit
 
 LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1"})
@@ -40,13 +40,22 @@ class Guard:
         if host in LOOPBACK_NAMES or self.wildcard:
             names |= LOOPBACK_NAMES
         self.names = frozenset(names - {""})
+        self._hosts: Dict[str, bool] = {}  # Host header value -> accepted, for the few values clients send
 
     def host_ok(self, name: str) -> bool:
         return name in self.names or (self.wildcard and _is_ip(name))
 
+    def _host_header_ok(self, value: str) -> bool:
+        known = self._hosts.get(value)
+        if known is None:
+            known = self.host_ok(_hostname(value))
+            if len(self._hosts) < 64:  # bounded: any other value is checked each time
+                self._hosts[value] = known
+        return known
+
     def refuse(self, method: str, path: str, headers: Mapping[str, str]) -> Optional[str]:
         host = headers.get("Host")
-        if host is not None and not self.host_ok(_hostname(host)):
+        if host is not None and not self._host_header_ok(host):
             return f"Host {host.strip()!r} is not an address of this emulator (start it with --allow-host NAME to accept it)"
         origin = headers.get("Origin")
         if origin is not None and not self._own_origin(origin):

@@ -1,10 +1,12 @@
 """Provider exchanges: the events the platform sends a carrier (add_waybill, cancel_waybill, check_biz,
-get_quota) and how their answers are read. ``hook`` is the carrier: a callable or None (no carrier)."""
+get_quota) and how their answers are read. ``hook`` is the carrier: a callable or None (no carrier).
+The messages' fields and types come from the model (``messages``)."""
 
 from __future__ import annotations
 
 from typing import Any, Callable, Dict, Optional
 
+from .messages import message
 from .wechat import DeliveryError
 
 SYSTEM_OPENID = "oEmulatorWeChatTeam0000000000"
@@ -23,26 +25,9 @@ def code_of(value: Any) -> Optional[int]:
         return None
 
 
-def pascal_person(p: Dict[str, Any]) -> Dict[str, Any]:
-    return {
-        "Name": p.get("name", ""), "Tel": p.get("tel", ""), "Mobile": p.get("mobile", ""), "Company": p.get("company", ""),
-        "PostCode": p.get("post_code", ""), "Country": p.get("country") or "中国", "Province": p.get("province", ""),
-        "City": p.get("city", ""), "Area": p.get("area", ""), "Address": p.get("address", ""),
-    }
-
-
 def waybill_event(body: Dict[str, Any], appid: str, token: str, waybill_id: str, password: str) -> Dict[str, Any]:
-    """The fields of an ``add_waybill`` event for an addOrder body."""
-    cargo, insured, service = body["cargo"], body["insured"], body["service"]
-    return {
-        "Token": token, "OrderID": body["order_id"], "BizID": body["biz_id"], "BizPwd": password, "ShopAppID": appid,
-        "WayBillID": waybill_id, "Remark": body.get("custom_remark", ""), "DeliveryID": body["delivery_id"],
-        "Sender": pascal_person(body["sender"]), "Receiver": pascal_person(body["receiver"]),
-        "Cargo": {"Weight": cargo["weight"], "Space_X": cargo["space_x"], "Space_Y": cargo["space_y"], "Space_Z": cargo["space_z"],
-                  "Count": cargo["count"], "DetailList": [{"Name": d.get("name", ""), "Count": d.get("count", 0)} for d in cargo["detail_list"]]},
-        "Insured": {"UseInsured": insured["use_insured"], "InsuredValue": insured["insured_value"]},
-        "Service": {"ServiceType": service["service_type"], "ServiceName": service["service_name"]},
-    }
+    """The fields of an ``add_waybill`` event for an addOrder body (the model's fields taken from the body)."""
+    return {**body, "Token": token, "BizPwd": password, "ShopAppID": appid, "WayBillID": waybill_id, "Remark": body.get("custom_remark", "")}
 
 
 class ProviderExchange:
@@ -56,10 +41,8 @@ class ProviderExchange:
         hook = self.hook
         if hook is None:
             return None
-        base = {"ToUserName": "gh_emulator_provider", "FromUserName": SYSTEM_OPENID, "CreateTime": int(self._now()),
-                "MsgType": "event", "Event": event}
-        base.update(payload)
-        reply = hook(event, base)
+        base = {"ToUserName": "gh_emulator_provider", "FromUserName": SYSTEM_OPENID, "CreateTime": int(self._now())}
+        reply = hook(event, message(event, {**base, **payload}))
         return reply if isinstance(reply, dict) else None
 
     @staticmethod

@@ -24,7 +24,6 @@ holds at most ``max_queue`` pushes (beyond that a push is recorded as failed, no
 
 from __future__ import annotations
 
-import collections
 import copy
 import logging
 import queue
@@ -35,22 +34,22 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from typing import Any, Callable, Deque, Dict, List, Mapping, Optional, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
 from .. import redact
 from ..errors import CloudSDKError
 from ..events import crypto, wire
+from .event_log import EventLog
+from .messages import PROVIDER_EVENTS, PUSH_EVENTS
 
 log = logging.getLogger("cloudfn.emulator.push")
 
 EVENTS_PATH = "/_emulator/events"
-PROVIDER_EVENTS = ("add_waybill", "cancel_waybill", "check_biz", "get_quota")
 DEFAULT_RETRIES = 3
 DEFAULT_BACKOFF = 0.5
 DEFAULT_TIMEOUT = 5.0
 MAX_EVENTS = 1000
 MAX_QUEUE = 10000
-_SECRET_FIELDS = ("BizPwd",)
 _DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback never through a proxy
 _DEFAULT = urllib.request.build_opener()
 _MAPPING_ITEM = re.compile(r"^\s*([A-Za-z0-9_*-]+)\s*=\s*(\S+://\S+)\s*$")
@@ -71,14 +70,6 @@ def parse_provider_urls(spec: str) -> Tuple[Optional[str], Dict[str, str]]:
         else:
             raise ValueError(f"provider_url item {item.strip()!r} is neither a URL nor DELIVERYID=URL")
     return default, per_id
-
-
-def _masked(payload: Mapping[str, Any]) -> Dict[str, Any]:
-    out = copy.deepcopy(dict(payload))
-    for key in _SECRET_FIELDS:
-        if out.get(key):
-            out[key] = redact.MASK
-    return out
 
 
 class Pusher:
@@ -112,10 +103,9 @@ class Pusher:
         self.backoff = float(backoff)
         self.timeout = float(timeout)
         redact.register(self.token, self.aes_key)
-        self._records: Deque[Dict[str, Any]] = collections.deque(maxlen=max(1, int(max_events)))
+        self.log = EventLog(max_events)
         self.max_queue = int(max_queue)
         self._lock = threading.Lock()
-        self._next_id = 1
         self._queue: "queue.Queue[Optional[Dict[str, Any]]]" = queue.Queue()
         self._idle = threading.Condition(self._lock)
         self._pending = 0
@@ -124,34 +114,15 @@ class Pusher:
 
     # -- records ---------------------------------------------------------------------------
     def _record(self, event: str, direction: str, url: Optional[str], payload: Mapping[str, Any]) -> Dict[str, Any]:
-        with self._lock:
-            rec = {
-                "id": self._next_id,
-                "event": event,
-                "direction": direction,
-                "url": url,
-                "format": self.fmt,
-                "encrypted": bool(self.aes_key),
-                "payload": _masked(payload),
-                "created": int(time.time()),
-                "attempts": [],
-                "outcome": "pending",
-                "reply": None,
-            }
-            self._next_id += 1
-            self._records.append(rec)
-            return rec
+        return self.log.add(event, direction, url, payload, self.fmt, bool(self.aes_key))
 
     def events(self, event: Optional[str] = None, outcome: Optional[str] = None) -> List[Dict[str, Any]]:
         """Copies of the recorded events, oldest first, optionally filtered."""
-        with self._lock:
-            recs = [copy.deepcopy(r) for r in self._records]
-        return [r for r in recs if (event is None or r["event"] == event) and (outcome is None or r["outcome"] == outcome)]
+        return self.log.events(event, outcome)
 
     def clear(self) -> None:
         """Forget every recorded event (deliveries under way still finish)."""
-        with self._lock:
-            self._records.clear()
+        self.log.clear()
 
     def drain(self, timeout: float = 30.0) -> bool:
         """Wait until no push delivery is queued or running; False on timeout."""
@@ -201,13 +172,11 @@ class Pusher:
                 attempt["status"] = status
                 attempt["body"] = body[:2000].decode("utf-8", "replace")
                 result = accept(status, body)
-                with self._lock:
-                    rec["attempts"].append(attempt)
+                self.log.attempt(rec, attempt)
                 return result
             except (OSError, ValueError, CloudSDKError) as exc:
                 attempt["error"] = redact.redact(str(exc) or exc.__class__.__name__)
-                with self._lock:
-                    rec["attempts"].append(attempt)
+                self.log.attempt(rec, attempt)
             if self._closed:
                 break
             if n <= self.retries:
@@ -217,16 +186,17 @@ class Pusher:
 
     # -- business pushes (async) -----------------------------------------------------------
     def listener(self, event: str, payload: Dict[str, Any]) -> None:
-        """``backend.subscribe`` hook: queue an ``add_express_path`` push."""
-        if event != "add_express_path" or not self.push_url or self._closed:
+        """``backend.subscribe`` hook: queue a push of a business event (``add_express_path``)."""
+        if event not in PUSH_EVENTS or not self.push_url or self._closed:
             return
         rec = self._record(event, "push", self.push_url, payload)
         with self._lock:
-            if self._pending >= self.max_queue:
-                rec["outcome"] = "failed"
-                rec["attempts"].append({"attempt": 0, "error": f"delivery queue full ({self.max_queue} pushes)"})
-                return
-            self._pending += 1
+            full = self._pending >= self.max_queue
+            self._pending += 0 if full else 1
+        if full:
+            self.log.attempt(rec, {"attempt": 0, "error": f"delivery queue full ({self.max_queue} pushes)"})
+            self.log.finish(rec, "failed")
+            return
         self._ensure_worker()
         self._queue.put({"rec": rec, "message": copy.deepcopy(payload)})
 
@@ -246,8 +216,7 @@ class Pusher:
                 self._deliver(rec, job["message"])
             except Exception:  # never let one push kill the worker
                 log.exception("push delivery crashed")
-                with self._lock:
-                    rec["outcome"] = "failed"
+                self.log.finish(rec, "failed")
             finally:
                 with self._idle:
                     self._pending -= 1
@@ -263,11 +232,9 @@ class Pusher:
             reply = self._attempts(rec, self.push_url or "", message, accept)
         except LookupError:
             log.warning("push of %s to %s failed after %d attempts", rec["event"], self.push_url, len(rec["attempts"]))
-            with self._lock:
-                rec["outcome"] = "failed"
+            self.log.finish(rec, "failed")
             return
-        with self._lock:
-            rec["outcome"], rec["reply"] = "delivered", reply
+        self.log.finish(rec, "delivered", reply)
 
     # -- provider events (sync) ------------------------------------------------------------
     def provider_for(self, payload: Mapping[str, Any]) -> Optional[str]:
@@ -294,10 +261,12 @@ class Pusher:
         """``backend.provider``: push a provider event and return its reply (None: no usable answer)."""
         url = self.provider_for(payload)
         rec = self._record(event, "provider", url, payload)
-        if not url:
-            with self._lock:
-                rec["outcome"], rec["reply"] = "failed", None
-                rec["attempts"].append({"attempt": 0, "error": "no provider_url for this delivery id"})
+        problem = None if url else "no provider_url for this delivery id"
+        if event not in PROVIDER_EVENTS:
+            problem = f"{event} is no provider event of the model"
+        if problem or not url:
+            self.log.attempt(rec, {"attempt": 0, "error": problem})
+            self.log.finish(rec, "failed")
             return None
 
         def accept(status: int, body: bytes) -> Dict[str, Any]:
@@ -309,11 +278,9 @@ class Pusher:
             reply = self._attempts(rec, url, payload, accept)
         except LookupError:
             log.warning("provider event %s to %s got no usable reply", event, url)
-            with self._lock:
-                rec["outcome"] = "failed"
+            self.log.finish(rec, "failed")
             return None
-        with self._lock:
-            rec["outcome"], rec["reply"] = "answered", copy.deepcopy(reply)
+        self.log.finish(rec, "answered", reply)
         return reply
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -332,7 +299,4 @@ class Pusher:
 
     def load(self, records: List[Dict[str, Any]]) -> None:
         """Replace the event record (a snapshot import); ids continue after the highest one."""
-        with self._lock:
-            self._records.clear()
-            self._records.extend(copy.deepcopy(r) for r in records if isinstance(r, dict))
-            self._next_id = max([int(r.get("id", 0)) for r in self._records] + [0]) + 1
+        self.log.load(records)
