@@ -19,6 +19,41 @@ from typing import Any, Deque, Dict, List, Optional, Union
 from urllib.parse import parse_qsl, urlsplit
 
 
+class LoopbackHandler(BaseHTTPRequestHandler):
+    """Base of the tests' small loopback servers: HTTP/1.1 keep-alive, no logging, body helpers."""
+
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+    def read_body(self) -> bytes:
+        return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+
+    def reply(self, status: int, content_type: str, payload: bytes) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+
+class LoopbackServer:
+    """``handler`` served on 127.0.0.1 (a free port) from a daemon thread, until ``close()``."""
+
+    def __init__(self, handler: type, path: str = "", backlog: int = 128) -> None:
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.server.daemon_threads = True
+        self.server.socket.listen(backlog)  # many clients connect at once in these tests; the default backlog is 5
+        self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.url = self.base_url + path
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
 @dataclass
 class Reply:
     body: Union[bytes, str, Dict[str, Any]] = field(default_factory=lambda: {"errcode": 0, "errmsg": "ok"})

@@ -5,9 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import socket
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Dict, Iterator, List, Tuple
 
 import pytest
@@ -21,6 +19,7 @@ from cloudfn.emulator.gateway import parse_multipart
 from cloudfn.pb import CommApiData
 from cloudfn.permission_hint import no_permission_message
 from cloudfn.transports.cloudcall import CloudcallTransport, gateway_url
+from tests.stub_server import LoopbackHandler, LoopbackServer
 
 SECRET_ID = "AKIDcloudcalltest"
 SECRET_KEY = "cloudcall-secret-key-DO-NOT-LEAK"
@@ -100,7 +99,7 @@ def test_signature_verifies_at_a_gateway_that_knows_the_secret_key(emu: Emulator
     assert info.value.errMsg.startswith("openapi.logistics.getAllDelivery:fail -501001 resource system error. signature mismatch")
 
 
-class Gateway:
+class Gateway(LoopbackServer):
     """A scripted stand-in gateway that records requests."""
 
     def __init__(self, replies: List[Tuple[int, str, bytes]]) -> None:
@@ -108,29 +107,13 @@ class Gateway:
         self.seen: List[Dict[str, Any]] = []
         outer = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
+        class Handler(LoopbackHandler):
             def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                body = self.read_body()
                 outer.seen.append({"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()}, "body": body})
-                status, ctype, payload = outer.replies.pop(0)
-                self.send_response(status)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
+                self.reply(*outer.replies.pop(0))
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/admin"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(Handler, "/admin")
 
 
 @pytest.fixture

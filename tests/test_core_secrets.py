@@ -6,8 +6,6 @@ import io
 import json
 import logging
 import socket
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -17,7 +15,7 @@ import cloudfn as cloud
 from cloudfn import CloudSDKError, core
 from cloudfn.redact import redact
 from cloudfn.tokens import FileTokenStore, MemoryTokenStore, Token
-from tests.stub_server import Reply, StubWeChat
+from tests.stub_server import LoopbackHandler, LoopbackServer, Reply, StubWeChat
 
 SECRET = "app-secret-0123456789abcdef"
 PASSWORD = "carrier-password-42"
@@ -191,32 +189,19 @@ TC_SESSION = "tc-session-token-DO-NOT-LEAK"
 TCB_SESSION = "tcb-session-token-DO-NOT-LEAK"
 
 
-class EchoGateway:
+class EchoGateway(LoopbackServer):
     """A gateway that answers every call with a reply made by ``make(echo)``, echo = every request value."""
 
     def __init__(self, make: Any) -> None:
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
+        class Handler(LoopbackHandler):
             def do_POST(self) -> None:
                 from cloudfn.emulator.gateway import parse_multipart
 
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                parts = parse_multipart(body, self.headers["Content-Type"])
+                parts = parse_multipart(self.read_body(), self.headers["Content-Type"])
                 values = [p.data.decode("utf-8", "replace") for p in parts.values()] + list(self.headers.values()) + [self.path]
-                status, ctype, payload = make(" ".join(values).replace('"', "'"))
-                self.send_response(status)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
+                self.reply(*make(" ".join(values).replace('"', "'")))
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/admin"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        super().__init__(Handler, "/admin")
 
 
 def _wechat_echo(echo: str) -> Any:
@@ -244,8 +229,7 @@ def echo_gateway() -> Iterator[Any]:
 
     yield make
     for g in made:
-        g.server.shutdown()
-        g.server.server_close()
+        g.close()
 
 
 @pytest.mark.parametrize("reply", GATEWAY_ECHOES.values(), ids=list(GATEWAY_ECHOES))

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Iterator, List
+from typing import Iterator, List
 
 import pytest
 import requests
@@ -12,7 +11,7 @@ import requests
 import cloudfn as cloud
 from cloudfn import core
 from cloudfn.transports.http import POOL_MAXSIZE
-from tests.stub_server import StubWeChat
+from tests.stub_server import LoopbackHandler, LoopbackServer, StubWeChat
 
 PATH = "/cgi-bin/express/business/path/get"
 ARGS = {"deliveryId": "TEST", "waybillId": "W1"}
@@ -61,43 +60,31 @@ def test_a_thousand_short_lived_threads_leave_a_bounded_number_of_connections(no
     assert established_to(port) == 0
 
 
-class ForwardProxy:
+class ForwardProxy(LoopbackServer):
     """A loopback HTTP forward proxy (absolute-URI requests) that records what it forwarded."""
 
     def __init__(self) -> None:
         self.seen: List[str] = []
         outer = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
+        class Handler(LoopbackHandler):
             def _forward(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                body = self.read_body()
                 outer.seen.append(self.path)
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "proxy-connection", "connection")}
                 r = requests.request(self.command, self.path, data=body, headers=headers, timeout=10, proxies={"http": "", "https": ""})
-                self.send_response(r.status_code)
-                self.send_header("Content-Type", r.headers.get("Content-Type", ""))
-                self.send_header("Content-Length", str(len(r.content)))
-                self.end_headers()
-                self.wfile.write(r.content)
+                self.reply(r.status_code, r.headers.get("Content-Type", ""), r.content)
 
             do_GET = do_POST = _forward
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        super().__init__(Handler)
 
 
 @pytest.fixture
 def proxy(no_proxy_env: None) -> Iterator[ForwardProxy]:
     p = ForwardProxy()
     yield p
-    p.server.shutdown()
-    p.server.server_close()
+    p.close()
 
 
 def test_http_proxy_from_the_environment_is_used(proxy: ForwardProxy, sdk, stub: StubWeChat, monkeypatch: pytest.MonkeyPatch) -> None:

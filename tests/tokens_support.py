@@ -21,11 +21,12 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any, Deque, Dict, Iterator, List, Optional, Set, Tuple
 from urllib.parse import parse_qsl, urlsplit
 
 from cloudfn.tokens.keeper import china_day
+from tests.stub_server import LoopbackHandler
 
 
 class _Server(ThreadingHTTPServer):
@@ -65,25 +66,15 @@ class PlatformStub:
         self._lock = threading.Lock()
         stub = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
+        class Handler(LoopbackHandler):
             def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                body = self.read_body()
                 parts = urlsplit(self.path)
                 if parts.path == "/cgi-bin/stable_token":
                     status, reply = stub._stable_token(json.loads(body or b"{}"))
                 else:
                     status, reply = 200, stub._api(dict(parse_qsl(parts.query)).get("access_token", ""))
-                data = json.dumps(reply).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                self.reply(status, "application/json", json.dumps(reply).encode())
 
         self.server = _Server(("127.0.0.1", 0), Handler)
         self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}"
