@@ -150,26 +150,35 @@ def deploy(client: Any, fn: Function, namespace: str, data: bytes, poll: float =
             raise
         current = None
     if current is None:
-        if len(zip_b64) > package.CREATE_LIMIT:
-            raise DeployError(f"the package is {len(zip_b64)} bytes in base64, over CreateFunction's 50 MB limit")
-        _progress(f"{fn.name} does not exist in {namespace}: CreateFunction")
-        params: Dict[str, Any] = {
-            "FunctionName": fn.name,
-            "Namespace": namespace,
-            "Code": {"ZipFile": zip_b64},
-            "Handler": fn.handler,
-            "Runtime": fn.runtime,
-            "Timeout": fn.timeout,
-            "MemorySize": fn.memory_size,
-            "Environment": environment_vars,
-            "Type": "Event",
-            "InstallDependency": "FALSE",
-        }
-        if fn.description:
-            params["Description"] = fn.description
-        _call(client.CreateFunction, models.CreateFunctionRequest, params)
-        wait_active(client, fn.name, namespace, poll, wait)
-        return
+        _create(client, models, fn, namespace, zip_b64, environment_vars)
+    else:
+        _update(client, models, fn, namespace, zip_b64, environment_vars, current, poll, wait)
+    wait_active(client, fn.name, namespace, poll, wait)
+
+
+def _create(client: Any, models: Any, fn: Function, namespace: str, zip_b64: str, environment_vars: Dict[str, Any]) -> None:
+    if len(zip_b64) > package.CREATE_LIMIT:
+        raise DeployError(f"the package is {len(zip_b64)} bytes in base64, over CreateFunction's 50 MB limit")
+    _progress(f"{fn.name} does not exist in {namespace}: CreateFunction")
+    params: Dict[str, Any] = {
+        "FunctionName": fn.name,
+        "Namespace": namespace,
+        "Code": {"ZipFile": zip_b64},
+        "Handler": fn.handler,
+        "Runtime": fn.runtime,
+        "Timeout": fn.timeout,
+        "MemorySize": fn.memory_size,
+        "Environment": environment_vars,
+        "Type": "Event",
+        "InstallDependency": "FALSE",
+    }
+    if fn.description:
+        params["Description"] = fn.description
+    _call(client.CreateFunction, models.CreateFunctionRequest, params)
+
+
+def _update(client: Any, models: Any, fn: Function, namespace: str, zip_b64: str, environment_vars: Dict[str, Any],
+            current: Dict[str, Any], poll: float, wait: float) -> None:
     _progress(f"{fn.name} exists in {namespace} (status {current.get('Status')}): UpdateFunctionCode")
     if current.get("Status") != "Active":
         wait_active(client, fn.name, namespace, poll, wait)
@@ -193,7 +202,6 @@ def deploy(client: Any, fn: Function, namespace: str, data: bytes, poll: float =
     if fn.description:
         config["Description"] = fn.description
     _call(client.UpdateFunctionConfiguration, models.UpdateFunctionConfigurationRequest, config)
-    wait_active(client, fn.name, namespace, poll, wait)
 
 
 def wait_active(client: Any, name: str, namespace: str, poll: float, wait: float, clock: Callable[[], float] = time.monotonic) -> None:

@@ -159,7 +159,12 @@ def build(
         env["WX_API_TOKEN"] = token
         env["TCB_CONTEXT_KEYS"] = "TCB_ENV,SCF_NAMESPACE,WX_API_TOKEN" if env_id else "SCF_NAMESPACE,WX_API_TOKEN"
     visible = {k: env[k] for k in ("TCB_ENV", "SCF_NAMESPACE", "WX_CONTEXT_KEYS", *keys) if k in env}
-    context = {
+    return env, _context(project, fn, timeout, namespace, visible)
+
+
+def _context(project: Project, fn: Function, timeout: float, namespace: str, visible: Mapping[str, str]) -> Dict[str, Any]:
+    """SCF's ``context`` argument: limits, ids, and the environment keys the function may see."""
+    return {
         "callbackWaitsForEmptyEventLoop": False,
         "memory_limit_in_mb": fn.memory_size,
         "time_limit_in_ms": int(timeout * 1000),
@@ -171,7 +176,6 @@ def build(
         "namespace": namespace,
         "tencentcloud_region": project.region,
     }
-    return env, context
 
 
 def _gateway_token(env: Mapping[str, str], fn: Function) -> Optional[str]:
