@@ -6,6 +6,7 @@ import json
 import socket
 import sqlite3
 import threading
+import time
 import tracemalloc
 from typing import Any, Dict, Iterator, Tuple
 
@@ -98,6 +99,30 @@ def test_connections_are_capped() -> None:
         finally:
             for sock in held:
                 sock.close()
+
+
+@pytest.mark.parametrize("sent", [b"", b"POST /_emulator/reset HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n\r\n{"],
+                         ids=["idle keep-alive", "body that never comes"])
+def test_a_silent_connection_is_closed_after_the_idle_timeout(sent: bytes) -> None:
+    with running() as emu:
+        emu.server.idle_timeout = 0.5  # type: ignore[union-attr]
+        with socket.create_connection(("127.0.0.1", emu.port), timeout=10) as sock:
+            sock.sendall(b"GET /_emulator/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            assert sock.recv(4096).startswith(b"HTTP/1.1 200")
+            sock.sendall(sent)
+            started = time.monotonic()
+            assert sock.recv(4096) == b""  # closed by the server, not by our 10 s timeout
+            assert time.monotonic() - started < 5
+            assert emu.server.connections == 0 or _eventually(lambda: emu.server.connections == 0)  # type: ignore[union-attr]
+
+
+def _eventually(check: Any, seconds: float = 2.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.02)
+    return check()
 
 
 def test_carrier_passwords_are_stored_only_as_hashes(tmp_path: Any) -> None:
