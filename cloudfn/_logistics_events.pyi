@@ -1,5 +1,5 @@
 """Typed payloads of the logistics push events, generated from cloudfn/data/logistics.json by
-cloudfn/events/stubgen.py: do not edit, run `python -m cloudfn.events.stubgen`.
+cloudfn/codegen_events.py: do not edit, run `python -m cloudfn.codegen`.
 
 Events: AddExpressPathEvent,
 AddWaybillEvent,

@@ -20,7 +20,7 @@ SUBCOMMANDS = {
     "deploy": ("cloudfn.runtime.deploy", "create or update a function in Tencent Cloud SCF"),
     "new": ("cloudfn.runtime.scaffold", "start a function: folder, index.py, config.json, sample event, manifest entry"),
     "diff": ("cloudfn.diff", "run a call list through Node wx-server-sdk and cloudfn and compare"),
-    "codegen": ("cloudfn.codegen", "regenerate the typed stubs (cloudfn/_logistics.pyi) from the model"),
+    "codegen": ("cloudfn.codegen", "regenerate the typed stubs (methods and push events) from the model"),
 }
 
 

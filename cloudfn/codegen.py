@@ -1,7 +1,9 @@
-"""Generate, from the model, the typed stubs for IDEs and type checkers (``cloudfn/_logistics.pyi``).
+"""Generate, from the model, the typed stubs for IDEs and type checkers: the methods
+(``cloudfn/_logistics.pyi``, here) and the push events' payloads (``cloudfn/_logistics_events.pyi``,
+:mod:`cloudfn.codegen_events`).
 
-python -m cloudfn.codegen          # rewrite cloudfn/_logistics.pyi
-python -m cloudfn.codegen --check  # exit 1 when it is stale (the tests run this)
+python -m cloudfn.codegen          # rewrite both
+python -m cloudfn.codegen --check  # exit 1 when either is stale (the tests run this)
 
 The documentation's method table and field reference are rendered from the same model when
 the site is built (``docs/hooks``).
@@ -20,7 +22,7 @@ from .casing import snake_to_camel
 ROOT = os.path.dirname(os.path.abspath(__file__))
 STUB = os.path.join(ROOT, "_logistics.pyi")
 
-_PY = {"string": "str", "integer": "int", "number": "float", "boolean": "bool"}
+PY_TYPES = {"string": "str", "integer": "int", "number": "float", "boolean": "bool"}
 
 
 def _title(name: str) -> str:
@@ -38,8 +40,8 @@ class _Stub:
             return "Literal[" + ", ".join(repr(v) for v in field["enum"]) + "]"
         if "enum" in field and kind == "integer":
             return "Literal[" + ", ".join(str(v) for v in field["enum"]) + "]"
-        if kind in _PY:
-            return _PY[kind]
+        if kind in PY_TYPES:
+            return PY_TYPES[kind]
         if kind == "array":
             return f"List[{self.type_of(field.get('items', {}), hint, request)}]" if "items" in field else "List[Any]"
         if "fields" in field:
@@ -146,28 +148,20 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from . import codegen_events  # it imports this module: loaded here, not at the top
+
     stale = []
-    stub = render_stub()
-    with open(STUB, encoding="utf-8") if os.path.exists(STUB) else _Empty() as f:
-        if f.read() != stub:
-            stale.append(STUB)
+    for path, render in ((STUB, render_stub), (codegen_events.STUB, codegen_events.render)):
+        text = render()
+        current = open(path, encoding="utf-8").read() if os.path.exists(path) else ""
+        if current != text:
+            stale.append(path)
             if not args.check:
-                with open(STUB, "w", encoding="utf-8") as out:
-                    out.write(stub)
+                with open(path, "w", encoding="utf-8") as out:
+                    out.write(text)
     for path in stale:
         print(("stale: " if args.check else "wrote: ") + os.path.relpath(path))
     return 1 if (args.check and stale) else 0
-
-
-class _Empty:
-    def __enter__(self) -> "_Empty":
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        pass
-
-    def read(self) -> str:
-        return ""
 
 
 if __name__ == "__main__":

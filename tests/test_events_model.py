@@ -12,11 +12,11 @@ from typing import Any, Dict, Iterator, List, Tuple
 
 import pytest
 
-from cloudfn import spec
+from cloudfn import codegen, codegen_events, spec
 from cloudfn.emulator import running
 from cloudfn.emulator.messages import message
 from cloudfn.emulator.testing import Raw, order_wire
-from cloudfn.events import Router, stubgen, tables
+from cloudfn.events import Router, tables
 from cloudfn.validate import validate_body
 
 from .test_events_e2e import TOKEN, Receiver
@@ -68,12 +68,12 @@ _ADDED = """
     spec.events = events
     from cloudfn.events import Router, event_name, from_xml, provider_reply
     from cloudfn.emulator.messages import PROVIDER_EVENTS, message
-    from cloudfn.events import stubgen
+    from cloudfn import codegen_events
     built = message("check_stock", {"ToUserName": "gh", "FromUserName": "o", "CreateTime": 1, "stock_id": "42", "items": ["a"]})
     print(json.dumps({
         "alias": event_name("onCheckStock"), "reply": provider_reply({"Event": "check_stock", "StockID": 42}, None, now=1),
         "xml": from_xml(b"<xml><StockID>7</StockID><Items>a</Items></xml>"), "emulator": "check_stock" in PROVIDER_EVENTS,
-        "built": built, "stub": "class CheckStockEvent(TypedDict" in stubgen.render(),
+        "built": built, "stub": "class CheckStockEvent(TypedDict" in codegen_events.render(),
     }))
 """
 
@@ -148,8 +148,8 @@ def test_the_emulators_pushes_validate_against_the_model(pushed: Tuple[str, List
 
 
 def test_the_typed_payloads_are_current() -> None:
-    assert stubgen.run(argparse.Namespace(check=True)) == 0, "run `python -m cloudfn.events.stubgen` and commit the result"
-    text = stubgen.render()
+    assert codegen.run(argparse.Namespace(check=True)) == 0, "run `python -m cloudfn.codegen` and commit the result"
+    text = codegen_events.render()
     assert "class AddWaybillEvent(TypedDict, total=False):" in text and "    Event: Required[Literal['add_waybill']]" in text
     assert "class GetQuotaReply(TypedDict" in text and "    Quota: Required[int]" in text
     assert "DeliveryID" not in text.split("class AddWaybillEvent")[1].split("class ")[0]  # emulator_only stays out

@@ -1,23 +1,20 @@
-"""Generate the typed payloads of the push events (``cloudfn/_logistics_events.pyi``) from the model.
+"""The typed payloads of the push events (``cloudfn/_logistics_events.pyi``), rendered from the model.
 
-python -m cloudfn.events.stubgen          # rewrite the stub
-python -m cloudfn.events.stubgen --check  # exit 1 when it is stale (the tests run this)
-
-Kept apart from ``cloudfn.codegen`` (the methods' stub) so either can change alone; a handler
-types its argument with ``if TYPE_CHECKING: from cloudfn._logistics_events import AddWaybillEvent``.
+``python -m cloudfn.codegen`` writes (or with ``--check`` checks) this stub beside the methods'
+one. A handler types its argument with
+``if TYPE_CHECKING: from cloudfn._logistics_events import AddWaybillEvent``. Outside
+``cloudfn.events`` on purpose: a function's zip carries that package, never this generator.
 """
 
 from __future__ import annotations
 
-import argparse
 import os
-import sys
 from typing import Any, Dict, List, Mapping, Optional
 
-from .. import spec
+from . import spec
+from .codegen import PY_TYPES
 
-STUB = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "_logistics_events.pyi")
-_PY = {"string": "str", "integer": "int", "number": "float", "boolean": "bool"}
+STUB = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_logistics_events.pyi")
 
 
 def _camel(name: str) -> str:
@@ -33,8 +30,8 @@ class _Stub:
         kind = field.get("type", "object")
         if "const" in field:
             return f"Literal[{field['const']!r}]"
-        if kind in _PY:
-            return _PY[kind]
+        if kind in PY_TYPES:
+            return PY_TYPES[kind]
         if kind == "array":
             return f"List[{self.type_of(field['items'], hint)}]" if "items" in field else "List[Any]"
         if "fields" in field:
@@ -72,33 +69,9 @@ def render(events: Optional[Mapping[str, Mapping[str, Any]]] = None) -> str:
     used = [n for n in ("Any", "Dict", "List") if f"{n}[" in body or f"[{n}]" in body]
     head = (
         '"""Typed payloads of the logistics push events, generated from cloudfn/data/logistics.json by\n'
-        'cloudfn/events/stubgen.py: do not edit, run `python -m cloudfn.events.stubgen`.\n\n'
+        'cloudfn/codegen_events.py: do not edit, run `python -m cloudfn.codegen`.\n\n'
         "Events: " + ",\n".join(names) + '."""\n\n'
         + (f"from typing import {', '.join(used)}\n\n" if used else "")
         + "from typing_extensions import Literal, Required, TypedDict\n\n"
     )
     return head + body
-
-
-def run(args: argparse.Namespace) -> int:
-    text = render()
-    current = open(STUB, encoding="utf-8").read() if os.path.exists(STUB) else ""
-    if current == text:
-        return 0
-    if args.check:
-        print("stale: " + os.path.relpath(STUB))
-        return 1
-    with open(STUB, "w", encoding="utf-8") as out:
-        out.write(text)
-    print("wrote: " + os.path.relpath(STUB))
-    return 0
-
-
-def main(argv: List[str]) -> int:
-    parser = argparse.ArgumentParser(prog="python -m cloudfn.events.stubgen", description=__doc__)
-    parser.add_argument("--check", action="store_true", help="only report whether the stub is current")
-    return run(parser.parse_args(argv))
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
