@@ -59,10 +59,9 @@ def _examples(command: str) -> str:
 
 
 def _nearest(word: str) -> str:
-    import difflib
+    from .runtime.suggest import did_you_mean
 
-    close = difflib.get_close_matches(word.lower(), list(SUBCOMMANDS), n=1, cutoff=0.6)
-    return f": did you mean {close[0]!r}?" if close else ""
+    return did_you_mean(word, SUBCOMMANDS)
 
 
 def main(argv: Optional[List[str]] = None) -> int:

@@ -10,8 +10,9 @@ def fold(name: str) -> str:
     return name.replace("_", "").lower()
 
 
-def nearest(name: str, known: Iterable[str]) -> Optional[str]:
-    """The known name ``name`` most likely meant: same letters ignoring case and ``_`` first, else the closest spelling."""
+def nearest(name: str, known: Iterable[str], cutoff: float = 0.75) -> Optional[str]:
+    """The known name ``name`` most likely meant: same letters ignoring case and ``_`` first, else the closest
+    spelling (``difflib`` ratio at least ``cutoff``), else None."""
     groups: Dict[str, List[str]] = {}
     for k in known:
         groups.setdefault(fold(k), []).append(k)
@@ -19,7 +20,7 @@ def nearest(name: str, known: Iterable[str]) -> Optional[str]:
     if folded not in groups:
         import difflib  # only on the error path: keeps import cloudfn light
 
-        close = difflib.get_close_matches(folded, list(groups), n=1, cutoff=0.75)
+        close = difflib.get_close_matches(folded, list(groups), n=1, cutoff=cutoff)
         if not close:
             return None
         folded = close[0]

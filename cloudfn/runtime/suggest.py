@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import difflib
 from typing import Iterable, Optional
 
+from .. import names
 
-def nearest(word: str, choices: Iterable[str], cutoff: float = 0.6) -> Optional[str]:
-    """The choice closest to ``word``: a case-insensitive match first, then the closest spelling (None if none is close)."""
-    options = list(dict.fromkeys(choices))
-    folded = {c.lower(): c for c in options}
-    if word.lower() in folded:
-        return folded[word.lower()]
-    close = difflib.get_close_matches(word.lower(), list(folded), n=1, cutoff=cutoff)
-    return folded[close[0]] if close else None
+
+def nearest(word: str, choices: Iterable[str]) -> Optional[str]:
+    """The choice closest to ``word`` (:func:`cloudfn.names.nearest`, with the looser cutoff a command line wants)."""
+    return names.nearest(word, choices, cutoff=0.6)
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
