@@ -35,12 +35,13 @@ Sources: the emulator's existing fault vocabulary (cloudfn/emulator/server.py ``
 
 from __future__ import annotations
 
-import difflib
 import math
 import random
 import threading
 from dataclasses import dataclass
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
+
+from ..names import nearest
 
 MAX_RULES = 256
 MAX_DELAY_MS = 600_000
@@ -113,8 +114,8 @@ class FaultRule:
             raise ValueError("a fault is a JSON object")
         for key in data:
             if key not in _FIELDS and key not in _STATE_FIELDS:
-                near = difflib.get_close_matches(str(key), _FIELDS, n=1)
-                raise ValueError(f"unknown fault field {key!r}" + (f" (did you mean {near[0]!r}?)" if near else f"; fields are {', '.join(_FIELDS)}"))
+                near = nearest(str(key), _FIELDS, cutoff=0.6)
+                raise ValueError(f"unknown fault field {key!r}" + (f" (did you mean {near!r}?)" if near else f"; fields are {', '.join(_FIELDS)}"))
         api = _api(data.get("api", "*"), methods)
         kind, value = _kind(data)
         errmsg = data.get("errmsg")
@@ -168,8 +169,8 @@ def _api(api: Any, methods: Iterable[str]) -> str:
     known = set(methods) | set(TOKEN_APIS)
     if api == "*" or (isinstance(api, str) and api in known):
         return api
-    near = difflib.get_close_matches(str(api), sorted(known), n=1)
-    hint = f" (did you mean {near[0]!r}?)" if near else ""
+    near = nearest(str(api), sorted(known), cutoff=0.6)
+    hint = f" (did you mean {near!r}?)" if near else ""
     raise ValueError(f"api must be '*' or a logistics method name (or token, stable_token), got {api!r}{hint}")
 
 
