@@ -47,6 +47,8 @@ def test_read_headers_refuses_malformed_or_oversized_blocks(block: bytes, status
     (b"GET /_emulator/health HTTP/2.0\r\nHost: 127.0.0.1\r\n\r\n", 505),
     (b"GET /_emulator/health\r\n\r\n", 400),
     (b"GET /_emulator/health HTTP/1.1\r\nHost: 127.0.0.1\r\nBad Header: 1\r\n\r\n", 400),
+    (b"GET /_emulator/health?" + b"a" * 70_000 + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 414),  # whole head within the read limit
+    (b"GET /_emulator/health?" + b"a" * 200_000 + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 414),  # beyond it
 ])
 def test_ambiguous_or_malformed_requests_get_a_json_error(emu: Emulator, request_bytes: bytes, status: int) -> None:
     got, data = raw_request(emu, request_bytes)

@@ -179,13 +179,15 @@ class Emulator:
         gateway = Gateway(pipeline, credentials, self.strict, o["tc3_key"])
         parts = Parts(store, credentials, backend, faults, calls, pipeline, gateway, pusher, mover, server)
         if pusher.push_url:
-            backend.subscribe(pusher.listener)
+            backend.subscribe(pusher.listener, blocks=False)  # it queues the push for its own thread
         if pusher.has_provider:
             backend.provider = pusher.provider
         routes = api_routes(pipeline, lambda q: credentials.authenticate(q.get("access_token"), q.get("cloudbase_access_token")))
+        # the calls that go through the pipeline run on the server's loop while nothing can make them wait
+        quick = {(m, p) for m, p, _ in routes} | {("POST", "/admin"), ("GET", "/cgi-bin/token"), ("POST", "/cgi-bin/stable_token")}
         routes += [("POST", "/admin", gateway.handle_admin), ("POST", "/_emulator/api-tokens", gateway.handle_tokens)]
         for method, path, handler in routes + Admin(self).routes():
-            server.add_route(method, path, handler)
+            server.add_route(method, path, handler, pipeline.nonblocking if (method, path) in quick else None)
         return parts
 
     def start(self) -> "Emulator":
@@ -203,6 +205,7 @@ class Emulator:
             raise
         self._thread = threading.Thread(target=parts.server.serve_forever, kwargs={"poll_interval": 0.2}, name="cloudfn-emulator", daemon=True)
         self._thread.start()
+        parts.server.ready.wait(timeout=10)
         parts.mover.start()
         return self
 

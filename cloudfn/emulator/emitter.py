@@ -27,13 +27,25 @@ class Emitter:
 
     def __init__(self) -> None:
         self._listeners: List[Listener] = []
+        self._quick: List[Listener] = []  # subscribed with blocks=False
 
-    def subscribe(self, fn: Listener) -> None:
+    def subscribe(self, fn: Listener, blocks: bool = True) -> None:
+        """Call ``fn(event, payload)`` after each change; ``blocks=False`` promises it returns at once
+        (queues its work), so the calls that emit may run on the emulator's event loop."""
         self._listeners.append(fn)
+        if not blocks:
+            self._quick.append(fn)
 
     def unsubscribe(self, fn: Listener) -> None:
         if fn in self._listeners:
             self._listeners.remove(fn)
+        if fn in self._quick:
+            self._quick.remove(fn)
+
+    @property
+    def may_block(self) -> bool:
+        """Whether a subscriber may block (one not subscribed with ``blocks=False``)."""
+        return len(self._listeners) > len(self._quick)
 
     def emit(self, event: str, payload: Dict[str, Any]) -> None:
         for fn in list(self._listeners):

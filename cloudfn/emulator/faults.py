@@ -233,6 +233,10 @@ class FaultTable:
             self._rules = keep
             return removed
 
+    def __bool__(self) -> bool:
+        """Whether any rule is set."""
+        return bool(self._rules)
+
     def pick(self, method: str, appid: Optional[str] = None) -> Optional[Decision]:
         """The fault for one call of ``method`` by ``appid``, or None."""
         if not self._rules:

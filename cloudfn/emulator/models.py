@@ -82,12 +82,17 @@ class Backend:
     def provider(self, hook: Optional[Hook]) -> None:
         self.exchange.hook = hook
 
-    def subscribe(self, fn: Listener) -> None:
-        """Call ``fn(event, payload)`` after each committed path change."""
-        self.emitter.subscribe(fn)
+    def subscribe(self, fn: Listener, blocks: bool = True) -> None:
+        """Call ``fn(event, payload)`` after each committed path change (``blocks``: see ``Emitter.subscribe``)."""
+        self.emitter.subscribe(fn, blocks)
 
     def unsubscribe(self, fn: Listener) -> None:
         self.emitter.unsubscribe(fn)
+
+    @property
+    def may_block(self) -> bool:
+        """Whether a call may wait on something outside the emulator: a carrier hook or a blocking subscriber."""
+        return self.exchange.hook is not None or self.emitter.may_block
 
     def handle(self, name: str, body: Any, appid: str) -> Dict[str, Any]:
         """Run logistics method ``name`` on a snake_case ``body`` for ``appid``: always a reply dict."""

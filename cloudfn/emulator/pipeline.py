@@ -108,6 +108,12 @@ class Pipeline:
         self.faults = faults
         self.calls = calls
 
+    def nonblocking(self) -> bool:
+        """True when no call can wait (no fault rule, no carrier hook, no blocking subscriber): the server
+        then runs API calls on its event loop. A rule added while a call is under way may still delay
+        that one call there."""
+        return not self.faults and not self.backend.may_block
+
     def _front(self, api: str, appid: Optional[str], entry: Dict[str, Any]) -> Optional[Answer]:
         self.calls.hit(api)
         decision = self.faults.pick(api, appid)
