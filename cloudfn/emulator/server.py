@@ -3,9 +3,9 @@ serving every connection (:mod:`~cloudfn.emulator.connection`), a lean reader of
 (``read_headers``: the standard library's ``email`` parser alone halved the request rate), a route
 table ``(method, path) -> handler``, request guards and bounds.
 
-Why a loop, not a thread per connection: under the GIL, 128 connection threads starve one another
-(p99 near one second at 128 connections once a call costs ~10 us); one loop answers in arrival
-order, and only routes that may block run in worker threads (docs/emulator/operations.md).
+Why a loop, not a thread per connection: under the GIL, 128 connection threads starve one another;
+one loop answers in arrival order, and only routes that may block run in worker threads
+(docs/emulator/operations.md).
 
 Bounds: at most ``max_connections`` open connections (more are answered 503 and closed), a request
 head at most 64 KiB of request line plus 64 KiB and 100 lines of headers, bodies at most 1 MiB
