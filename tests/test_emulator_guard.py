@@ -90,7 +90,7 @@ def test_connections_are_capped() -> None:
     with running(max_connections=4) as emu:
         held = [socket.create_connection(("127.0.0.1", emu.port), timeout=10) for _ in range(4)]
         try:
-            for sock in held:  # each is served (a thread each), then idles on keep-alive
+            for sock in held:  # each is served, then idles on keep-alive
                 sock.sendall(b"GET /_emulator/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
                 assert sock.recv(4096).startswith(b"HTTP/1.1 200")
             status, data = raw_request(emu, b"GET /_emulator/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
