@@ -7,7 +7,8 @@ without it a slower Python load generator is used, and the figures say so):
 - direct getPath at 32 connections, random waybills among 1,000 and among 100,000 stored orders;
 - the gateway (``POST /admin``, action wx.api, getPath) at 128 connections: rate and p99;
 - addOrder at 32 connections, every request a new order id (each wrk thread its own id space);
-- memory after 100,000 token issues and after 100,000 recorded events (in-process, tracemalloc).
+- memory after 100,000 token issues and after 100,000 recorded events (in-process, tracemalloc);
+- the console's overview (``GET /_emulator/overview``) at 100,000 orders, in-process.
 
 Targets: getPath >= 15k req/s; gateway >= 0.7x direct with p99 < 50 ms; getPath at 100k within
 1.2x of 1k. ``python benchmarks/bench_emulator.py --help`` for options.
@@ -224,6 +225,21 @@ def memory_figures() -> Dict[str, float]:
             "events_kept": len(pusher.events())}
 
 
+def console_overview_ms() -> float:
+    """Median time of the console's overview over 100,000 stored orders (in-process, no HTTP)."""
+    from cloudfn.emulator import running
+    from cloudfn.emulator.console import views
+
+    with running() as emu:
+        emu.backend.bulk_orders(100_000)
+        times = []
+        for _ in range(3):
+            start = time.perf_counter()
+            views.overview(emu)
+            times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
 def _load_average(when: str) -> str:
     one, five, fifteen = os.getloadavg()
     return f"load average {when}: {one:.2f} {five:.2f} {fifteen:.2f} ({os.cpu_count() or 0} CPUs)"
@@ -306,6 +322,7 @@ def main() -> int:
     print(f"memory after 100,000 token issues: {mem['tokens_mb']:.2f} MB, {mem['tokens_rows']:.0f} tokens held "
           f"({mem['token_issue_us']:.1f} us per issue, persisted); "
           f"after 100,000 events: {mem['events_mb']:.2f} MB ({mem['events_kept']:.0f} kept)")
+    print(f"console overview at 100,000 orders: {console_overview_ms():.0f} ms")
     return 0
 
 

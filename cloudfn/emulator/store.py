@@ -93,6 +93,18 @@ class PathView(NamedTuple):
     path: List[Dict[str, Any]]
 
 
+class OrderState(NamedTuple):
+    """What lists of orders show (the console): an order without its body and waybill data."""
+
+    appid: str
+    order_id: str
+    delivery_id: str
+    waybill_id: str
+    order_status: int
+    path: List[Dict[str, Any]]
+    create_time: int
+
+
 _ACCOUNT = [f.name for f in dataclasses.fields(Account)]
 _PRINTER = [f.name for f in dataclasses.fields(Printer)]
 _ORDER = [f.name for f in dataclasses.fields(Order)]
@@ -197,6 +209,11 @@ class Store:
     def orders(self, open_only: bool = False) -> List[Order]:
         where = "WHERE order_status = 0" if open_only else ""
         return [_order(r) for r in self._all(f"SELECT {', '.join(_ORDER)} FROM orders {where} ORDER BY id")]
+
+    def order_states(self) -> List[OrderState]:
+        """Every order, oldest first, without the columns only one order's page needs (a tenth of the decoding)."""
+        rows = self._all(f"SELECT {', '.join(OrderState._fields)} FROM orders ORDER BY id")
+        return [OrderState(a, o, d, w, s, json.loads(p), c) for a, o, d, w, s, p, c in rows]
 
     def path(self, appid: str, waybill_id: str) -> Optional[PathView]:
         rows = self._all("SELECT delivery_id, openid, path FROM orders WHERE waybill_id = ? AND appid = ?", (waybill_id, appid))

@@ -71,7 +71,7 @@ def routes(emu: "Emulator") -> List[Tuple[str, str, Callable[["EmuRequest"], "Re
         return _json(views.order_detail(order, parts.pusher.events()))
 
     def search(req: "EmuRequest") -> "Reply":
-        return _json(views.find_orders(emu.started().store.orders(), req.query))
+        return _json(views.find_orders(emu.started().store.order_states(), req.query))
 
     def call_log(req: "EmuRequest") -> "Reply":
         after = views.bounded_int(req.query.get("after"), 0, 0, 2**62)

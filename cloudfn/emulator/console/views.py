@@ -9,12 +9,14 @@ from __future__ import annotations
 import base64
 import json
 import re
-from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Mapping, Optional, Union
 
 from ... import redact, spec
 from .. import rendering, tracks
 from ..carriers import CARRIERS
-from ..store import Order
+from ..store import Order, OrderState
+
+Listed = Union[Order, OrderState]
 
 if TYPE_CHECKING:
     from .. import Emulator
@@ -40,7 +42,7 @@ def mask_phone(value: Any) -> str:
     return "".join("*" if i in digits and i not in keep else c for i, c in enumerate(text))
 
 
-def status_of(order: Order) -> str:
+def status_of(order: Listed) -> str:
     """The order's state in words: its last path step, ``cancelled``, or ``created`` before any step."""
     if order.order_status == 1:
         return "cancelled"
@@ -58,7 +60,7 @@ def carrier_name(delivery_id: str) -> str:
     return CARRIERS[delivery_id][0] if delivery_id in CARRIERS else delivery_id
 
 
-def order_summary(order: Order) -> Dict[str, Any]:
+def order_summary(order: Listed) -> Dict[str, Any]:
     last = order.path[-1] if order.path else None
     return {"appid": order.appid, "order_id": order.order_id, "waybill_id": order.waybill_id, "delivery_id": order.delivery_id,
             "carrier": carrier_name(order.delivery_id), "status": status_of(order), "steps": len(order.path),
@@ -66,7 +68,7 @@ def order_summary(order: Order) -> Dict[str, Any]:
             "create_time": order.create_time}
 
 
-def find_orders(orders: Iterable[Order], query: Mapping[str, str]) -> Dict[str, Any]:
+def find_orders(orders: Iterable[Listed], query: Mapping[str, str]) -> Dict[str, Any]:
     """Orders matching ``appid``, ``delivery_id``, ``status`` and ``q`` (part of an order id or waybill id), newest first."""
     appid, carrier, status = query.get("appid") or None, query.get("delivery_id") or None, query.get("status") or None
     text = (query.get("q") or "").strip().lower()
@@ -156,7 +158,7 @@ def overview(emu: "Emulator") -> Dict[str, Any]:
     """Apps with their accounts (review state, quota) and printers (tag ids), orders by status, recent errors."""
     parts = emu.started()
     store = parts.store
-    orders = store.orders()
+    orders = store.order_states()
     apps = []
     for appid in emu.apps:
         by_status: Dict[str, int] = {}
