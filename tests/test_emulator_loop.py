@@ -4,6 +4,7 @@ another; getPath, answered on the loop, reads what was stored before a restart, 
 from __future__ import annotations
 
 import json
+import logging
 import socket
 import threading
 import time
@@ -123,3 +124,18 @@ def test_get_path_after_restart_import_and_reset(tmp_path: Any) -> None:
         assert _path(client, client.token(Emulator().appid, Emulator().secret), waybill)["path_item_num"] == 1
         assert _path(client, client.token("wxother000000001", "s2"), waybill)["errcode"] == 40199  # another app's waybill
         client.close()
+
+
+def test_stopping_with_open_keep_alive_connections_logs_nothing(caplog: Any) -> None:
+    caplog.set_level(logging.DEBUG)
+    with running() as emu:
+        clients = [Raw(emu.base_url) for _ in range(3)]
+        for client in clients:
+            assert client.get("/_emulator/health")[0] == 200  # each connection now idles on keep-alive
+        stalled = socket.create_connection(("127.0.0.1", emu.port), timeout=10)
+        stalled.sendall(b"GET /_emulator/health HTTP/1.1\r\n")  # and one mid-request
+        time.sleep(0.1)
+    stalled.close()
+    for client in clients:
+        client.close()
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []

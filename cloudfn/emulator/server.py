@@ -172,6 +172,8 @@ class EmulatorServer:
             listener.close()
             self._abort_all()
             self.workers.close()
+            for _ in range(3):  # let the aborted connections see it and end before the loop cancels what is left
+                await asyncio.sleep(0)
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         if len(self._connections) >= self.max_connections:  # answered at once: the cap holds whatever the client does
@@ -183,6 +185,8 @@ class EmulatorServer:
         self._connections.add(conn)
         try:
             await conn.serve()
+        except asyncio.CancelledError:  # the emulator stopping: end quietly (asyncio logs a cancelled connection task)
+            pass
         finally:
             self._connections.discard(conn)
 
