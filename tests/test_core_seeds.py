@@ -86,6 +86,7 @@ def test_seed_error_codes_raise_with_exactly_that_code(sdk, stub: StubWeChat, me
 def test_quickstart_runs_against_a_fresh_emulator() -> None:
     out = subprocess.run([sys.executable, "-m", "cloudfn.quickstart"], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
+    assert out.stderr == ""  # nothing logged, no traceback (the emulator stops with a keep-alive connection open)
     assert '"errMsg": "openapi.logistics.bindAccount:ok"' in out.stdout
     assert '"errCode": 9300529' in out.stdout
     assert '"actionMsg": "揽件成功"' in out.stdout
