@@ -16,10 +16,11 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING, Dict, Optional, Tuple
 
 from .pipeline import Drop
+from .request import MAX_HEADER_BYTES, EmuRequest, HeaderError, Headers, json_reply, query, read_headers
 from .wechat import CONTENT_TYPE, dumps, error, rid
 
 if TYPE_CHECKING:
-    from .server import EmulatorServer, Headers
+    from .server import EmulatorServer
 
 log = logging.getLogger("cloudfn.emulator")
 
@@ -53,10 +54,8 @@ def reply_bytes(status: int, payload: bytes, headers: Optional[Dict[str, str]], 
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + payload
 
 
-def parse_head(head: bytes) -> Tuple[str, str, str, "Headers"]:
+def parse_head(head: bytes) -> Tuple[str, str, str, Headers]:
     """(method, target, version, headers) of a request head ending in an empty line; BadRequest otherwise."""
-    from .server import HeaderError, read_headers
-
     line, _, block = head.partition(b"\n")
     if len(line) > MAX_REQUEST_LINE:
         raise BadRequest(414, f"request line over {MAX_REQUEST_LINE} bytes")
@@ -120,7 +119,7 @@ class Connection:
             start = await self.reader.read(MAX_REQUEST_LINE + 1)
             if b"\n" not in start:
                 raise BadRequest(414, f"request line over {MAX_REQUEST_LINE} bytes") from None
-            raise BadRequest(431, "request headers over 65536 bytes") from None
+            raise BadRequest(431, f"request headers over {MAX_HEADER_BYTES} bytes") from None
 
     async def _one(self) -> bool:
         """Serve one request; whether to keep the connection."""
@@ -148,9 +147,7 @@ class Connection:
         await self._send(status, payload, out, close)
         return not close
 
-    async def _route(self, method: str, path: str, query_text: str, headers: "Headers", body: bytes) -> Tuple[int, Dict[str, str], bytes]:
-        from .server import EmuRequest, json_reply, query
-
+    async def _route(self, method: str, path: str, query_text: str, headers: Headers, body: bytes) -> Tuple[int, Dict[str, str], bytes]:
         server = self.server
         route = server.resolve(method, path)
         if route is None:
@@ -170,7 +167,7 @@ class Connection:
             log.exception("emulator: %s %s failed", method, path)
             return json_reply({"errcode": -1, "errmsg": f"system error rid: {rid()}"})
 
-    async def _body(self, headers: "Headers") -> Optional[bytes]:
+    async def _body(self, headers: Headers) -> Optional[bytes]:
         """The request body (de-chunked), or None after an error reply was sent."""
         if "chunked" in (headers.get("Transfer-Encoding") or "").lower():
             return await self._chunked()

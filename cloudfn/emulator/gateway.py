@@ -48,7 +48,7 @@ from .. import spec, tc3
 from ..pb import OPEN_API, CommApiData, CommOpenApiResp, DecodeError
 from .credentials import Credentials
 from .pipeline import Answer, Pipeline
-from .server import EmuRequest
+from .request import EmuRequest
 from .wechat import dumps
 
 log = logging.getLogger("cloudfn.emulator.gateway")

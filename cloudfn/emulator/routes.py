@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, List, Tuple
 
 from .. import spec
 from .pipeline import Answer, Pipeline
-from .server import EmuRequest, Reply, RouteHandler
+from .request import EmuRequest, Reply, RouteHandler
 from .wechat import body_object, error, loads
 from .wechat_error import WeChatError
 

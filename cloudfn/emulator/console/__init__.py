@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, List, Tuple
 
 if TYPE_CHECKING:
     from .. import Emulator
-    from ..server import EmuRequest, Reply
+    from ..request import EmuRequest, Reply
 
 UI_PATH = "/_emulator/ui"
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-src 'self'; "
@@ -45,14 +45,14 @@ def _headers(ctype: str) -> Dict[str, str]:
 
 
 def _json(value: Any, status: int = 200) -> "Reply":
-    from ..server import Reply
+    from ..request import Reply
 
     return Reply(status, _headers(_JSON), json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
 
 
 def routes(emu: "Emulator") -> List[Tuple[str, str, Callable[["EmuRequest"], "Reply"]]]:
     """The console page, its assets and its JSON routes, for the emulator's route table."""
-    from ..server import Reply
+    from ..request import Reply
     from . import views
 
     cache: Dict[str, bytes] = {}
