@@ -203,7 +203,7 @@ class Emulator:
             parts.server.server_close()
             parts.store.close()
             raise
-        self._thread = threading.Thread(target=parts.server.serve_forever, kwargs={"poll_interval": 0.2}, name="cloudfn-emulator", daemon=True)
+        self._thread = threading.Thread(target=parts.server.serve_forever, name="cloudfn-emulator", daemon=True)
         self._thread.start()
         parts.server.ready.wait(timeout=10)
         parts.mover.start()
@@ -219,7 +219,6 @@ class Emulator:
         if self._thread is not None:
             parts.server.shutdown()
             self._thread.join(timeout=5)
-            parts.server.close_connections()
             parts.server.server_close()
         self._thread = None
         parts.backend.close()

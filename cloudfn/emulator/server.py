@@ -74,8 +74,8 @@ class EmulatorServer:
     def connections(self) -> int:
         return len(self._connections)
 
-    def serve_forever(self, poll_interval: float = 0.5) -> None:
-        """Serve until ``shutdown()`` (``poll_interval``: kept for ``socketserver`` callers; unused)."""
+    def serve_forever(self) -> None:
+        """Serve until ``shutdown()``, which also closes every open connection."""
         try:
             asyncio.run(self._serve())
         finally:
@@ -131,15 +131,6 @@ class EmulatorServer:
         except RuntimeError:  # the loop already ended
             return
         self._done.wait(timeout=10)
-
-    def close_connections(self) -> None:
-        """End every open connection (idle keep-alive ones too)."""
-        loop = self._loop
-        if loop is not None and not self._done.is_set():
-            try:
-                loop.call_soon_threadsafe(self._abort_all)
-            except RuntimeError:
-                pass
 
     def _abort_all(self) -> None:
         for conn in list(self._connections):
