@@ -12,7 +12,7 @@ from typing import Any, Dict, Iterator
 import pytest
 import requests
 
-from cloudfn.emulator import Emulator
+from cloudfn.emulator import Emulator, running
 from cloudfn.emulator.console.views import mask_phone
 from cloudfn.emulator.pipeline import MAX_LOGGED_BODY, Calls
 from cloudfn.emulator.testing import Raw, order_wire
@@ -22,11 +22,8 @@ APP2, SECRET2 = "wx2222222222222222", "second-app-secret"
 
 @pytest.fixture(scope="module")
 def emu() -> Iterator[Emulator]:
-    emulator = Emulator(apps={"wx1111111111111111": "first-app-secret", APP2: SECRET2}).start()
-    try:
+    with running(apps={"wx1111111111111111": "first-app-secret", APP2: SECRET2}) as emulator:
         yield emulator
-    finally:
-        emulator.stop()
 
 
 @pytest.fixture
